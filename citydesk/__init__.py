@@ -1,0 +1,1 @@
+"""citydesk: a Chinese-first news publishing platform."""

@@ -1,0 +1,158 @@
+"""Every write to content goes through here: the admin, importers and the demo alike."""
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.text import slugify
+
+from citydesk.content.models import Article, ArticleCredit, Channel, Person, Tag
+
+VIDEO_CHANNEL_KIND = Channel.Kind.VIDEO
+
+
+@dataclass
+class ArticleData:
+    """An article as an importer or a script hands it over, before it is stored."""
+
+    title: str
+    body: list[dict[str, Any]]
+    published_at: datetime | None = None
+    subtitle: str = ""
+    summary: str = ""
+    source: str = ""
+    source_url: str = ""
+    organization: str = ""
+    # (role, name) pairs, in byline order; role is an ArticleCredit.Role value.
+    credits: list[tuple[str, str]] = field(default_factory=list)
+    responsible_editor: str = ""
+    channels: list[str] = field(default_factory=list)  # channel slugs
+    tags: list[str] = field(default_factory=list)
+    kind: str = Article.Kind.ARTICLE
+    external_id: str | None = None
+    is_headline: bool = False
+    is_recommended: bool = False
+    is_slideshow: bool = False
+    is_pinned: bool = False
+
+    def names(self, role: str) -> list[str]:
+        return [name for r, name in self.credits if r == role]
+
+
+def unique_slug(model: Any, text: str, *, max_length: int = 80) -> str:
+    base = (
+        slugify(text, allow_unicode=True)[: max_length - 10]
+        or hashlib.sha1(text.encode()).hexdigest()[:10]
+    )
+    slug, n = base, 1
+    while model.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def get_or_create_person(name: str, organization: str = "") -> Person:
+    name = name.strip()
+    person = Person.objects.filter(name=name).first()
+    if person is None:
+        person = Person.objects.create(
+            name=name, slug=unique_slug(Person, name), organization=organization
+        )
+    elif organization and not person.organization:
+        person.organization = organization
+        person.save(update_fields=["organization"])
+    return person
+
+
+def get_or_create_tag(name: str) -> Tag:
+    name = name.strip()[:50]
+    tag = Tag.objects.filter(name=name).first()
+    return tag or Tag.objects.create(name=name, slug=unique_slug(Tag, name))
+
+
+def set_credits(
+    article: Article, credits: Iterable[tuple[str, str]], organization: str = ""
+) -> None:
+    ArticleCredit.objects.filter(article=article).delete()
+    seen: set[tuple[int, str]] = set()
+    rows = []
+    for position, (role, name) in enumerate(credits):
+        person = get_or_create_person(name, organization)
+        if (person.pk, role) in seen:
+            continue
+        seen.add((person.pk, role))
+        rows.append(ArticleCredit(article=article, person=person, role=role, position=position))
+    ArticleCredit.objects.bulk_create(rows)
+
+
+def channels_for(data: ArticleData) -> list[Channel]:
+    channels = list(Channel.objects.filter(slug__in=data.channels))
+    if data.kind == Article.Kind.VIDEO:
+        # Video items fill the 视频 channel whatever else they are filed under.
+        channels += [
+            c for c in Channel.objects.filter(kind=VIDEO_CHANNEL_KIND) if c not in channels
+        ]
+    return channels
+
+
+@transaction.atomic
+def create_article(data: ArticleData, *, status: str = Article.Status.DRAFT) -> Article:
+    if not data.title.strip():
+        raise ValueError("标题不能为空")
+    published_at = data.published_at
+    if status == Article.Status.PUBLISHED and published_at is None:
+        published_at = timezone.now()
+    article = Article(
+        title=data.title.strip()[:200],
+        subtitle=data.subtitle[:200],
+        summary=data.summary,
+        kind=data.kind,
+        source=data.source[:100],
+        source_url=data.source_url[:500],
+        byline_organization=data.organization[:100],
+        responsible_editor=(
+            get_or_create_person(data.responsible_editor) if data.responsible_editor else None
+        ),
+        status=status,
+        published_at=published_at,
+        body=data.body,
+        external_id=data.external_id,
+        is_headline=data.is_headline,
+        is_recommended=data.is_recommended,
+        is_slideshow=data.is_slideshow,
+        is_pinned=data.is_pinned,
+    )
+    article.save()
+    article.channels.set(channels_for(data))
+    article.tags.set([get_or_create_tag(t) for t in data.tags if t.strip()])
+    set_credits(article, data.credits, data.organization)
+    return article
+
+
+@transaction.atomic
+def do_publish_article(article: Article, *, at: datetime | None = None) -> Article:
+    """Publish now, or at `at` (a future time keeps it off the site until then)."""
+    article.status = Article.Status.PUBLISHED
+    if at is not None:
+        article.published_at = at
+    elif article.published_at is None or article.published_at > timezone.now():
+        article.published_at = timezone.now()
+    article.save(update_fields=["status", "published_at", "updated_at"])
+    return article
+
+
+@transaction.atomic
+def do_unpublish_article(article: Article) -> Article:
+    article.status = Article.Status.UNPUBLISHED
+    article.save(update_fields=["status", "updated_at"])
+    return article
+
+
+def record_view(article_id: int) -> None:
+    """The simple view counter; one UPDATE, no read-modify-write race."""
+    Article.objects.filter(pk=article_id).update(view_count=F("view_count") + 1)

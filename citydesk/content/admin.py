@@ -1,0 +1,175 @@
+"""The newsroom minimum: the Django admin over every content model, in zh-hans."""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from citydesk.content import actions
+from citydesk.content.blocks import blocks_to_text, text_to_blocks
+from citydesk.content.models import (
+    Article,
+    ArticleCredit,
+    Channel,
+    Image,
+    Person,
+    Tag,
+    Topic,
+    TopicArticle,
+)
+
+admin.site.site_header = _("citydesk 编辑部")
+admin.site.site_title = _("citydesk 编辑部")
+admin.site.index_title = _("内容管理")
+
+BODY_HELP = _(
+    "每段一行。“## 小标题”为小标题；“[图片:编号 说明|摄影]”插入图片库中的图片；"
+    "“[视频:网址 说明]”插入视频；“[分页]”为分页符。"
+)
+
+
+class ArticleForm(forms.ModelForm):
+    body_text = forms.CharField(
+        label=_("正文"),
+        widget=forms.Textarea(attrs={"rows": 24, "style": "width: 95%; font-size: 15px"}),
+        required=False,
+        help_text=BODY_HELP,
+    )
+
+    class Meta:
+        model = Article
+        fields = [
+            "title", "subtitle", "summary", "kind", "source", "source_url",
+            "byline_organization", "responsible_editor", "channels", "tags", "cover",
+            "status", "published_at", "is_headline", "is_recommended", "is_slideshow",
+            "is_pinned", "external_id",
+        ]  # fmt: skip
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["body_text"].initial = blocks_to_text(self.instance.body)
+
+    def clean_body_text(self) -> str:
+        text: str = self.cleaned_data["body_text"]
+        ids = [b["image_id"] for b in text_to_blocks(text) if b.get("image_id")]
+        missing = set(ids) - set(Image.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        if missing:
+            raise forms.ValidationError(
+                _("图片库中没有编号为 %(ids)s 的图片"),
+                params={"ids": "、".join(str(i) for i in sorted(missing))},
+            )
+        return text
+
+    def save(self, commit: bool = True) -> Article:
+        self.instance.body = text_to_blocks(self.cleaned_data.get("body_text", ""))
+        article: Article = super().save(commit=commit)
+        return article
+
+
+class ArticleCreditInline(admin.TabularInline):
+    model = ArticleCredit
+    extra = 1
+    autocomplete_fields = ["person"]
+
+
+class TopicArticleInline(admin.TabularInline):
+    model = TopicArticle
+    extra = 1
+    autocomplete_fields = ["article"]
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    form = ArticleForm
+    list_display = ["title", "status", "published_at", "source", "is_headline", "is_recommended"]
+    list_filter = ["status", "kind", "channels", "is_headline", "is_recommended", "is_slideshow"]
+    search_fields = ["title", "external_id"]
+    date_hierarchy = "published_at"
+    autocomplete_fields = ["responsible_editor", "tags"]
+    filter_horizontal = ["channels"]
+    inlines = [ArticleCreditInline]
+    readonly_fields = ["view_count", "created_at", "updated_at"]
+    list_per_page = 50
+    show_full_result_count = False  # COUNT(*) over a large archive is slow on every page
+    actions = ["publish", "unpublish"]
+    fieldsets = [
+        (None, {"fields": ["title", "subtitle", "summary", "kind", "body_text"]}),
+        (
+            _("署名与来源"),
+            {"fields": ["source", "source_url", "byline_organization", "responsible_editor"]},
+        ),
+        (_("栏目与标签"), {"fields": ["channels", "tags"]}),
+        (_("图片"), {"fields": ["cover"]}),
+        (
+            _("发布"),
+            {
+                "fields": [
+                    "status",
+                    "published_at",
+                    "is_headline",
+                    "is_recommended",
+                    "is_slideshow",
+                    "is_pinned",
+                ]
+            },
+        ),
+        (
+            _("统计"),
+            {
+                "fields": ["view_count", "external_id", "created_at", "updated_at"],
+                "classes": ["collapse"],
+            },
+        ),
+    ]
+
+    def save_model(self, request: HttpRequest, obj: Article, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if obj.status == Article.Status.PUBLISHED and obj.published_at is None:
+            actions.do_publish_article(obj)
+
+    @admin.action(description=_("发布所选文章"))
+    def publish(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+        for article in queryset:
+            actions.do_publish_article(article)
+        self.message_user(request, _("已发布 %d 篇文章") % queryset.count(), messages.SUCCESS)
+
+    @admin.action(description=_("撤下所选文章"))
+    def unpublish(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+        for article in queryset:
+            actions.do_unpublish_article(article)
+        self.message_user(request, _("已撤下 %d 篇文章") % queryset.count(), messages.SUCCESS)
+
+
+@admin.register(Channel)
+class ChannelAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "kind", "parent", "position", "in_nav"]
+    list_editable = ["position", "in_nav"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["title", "slug", "is_published", "position", "created_at"]
+    inlines = [TopicArticleInline]
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ["name", "organization", "title"]
+    search_fields = ["name", "organization"]
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+
+
+@admin.register(Image)
+class ImageAdmin(admin.ModelAdmin):
+    list_display = ["id", "title", "caption", "credit", "width", "height", "created_at"]
+    search_fields = ["title", "caption", "credit"]

@@ -1,0 +1,280 @@
+"""The content model: channels, topics, people, tags, images and articles."""
+
+from typing import Any
+
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from citydesk.content.sanitize import clean_blocks
+
+
+class Channel(models.Model):
+    class Kind(models.TextChoices):
+        LIST = "list", _("栏目")
+        ROLLING = "rolling", _("滚动")
+        TOPICS = "topics", _("专题")
+        VIDEO = "video", _("视频")
+
+    name = models.CharField(_("名称"), max_length=50)
+    slug = models.SlugField(_("网址名"), max_length=50, unique=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级栏目"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices, default=Kind.LIST)
+    position = models.PositiveIntegerField(_("排序"), default=0)
+    description = models.TextField(_("简介"), blank=True)
+    in_nav = models.BooleanField(_("显示在导航"), default=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("栏目")
+        verbose_name_plural = _("栏目")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        if self.kind == self.Kind.TOPICS:
+            return reverse("portal:topic_list")
+        return reverse("portal:channel", args=[self.slug])
+
+
+class Person(models.Model):
+    name = models.CharField(_("姓名"), max_length=50)
+    slug = models.SlugField(_("网址名"), max_length=80, unique=True, allow_unicode=True)
+    organization = models.CharField(_("单位"), max_length=100, blank=True)
+    title = models.CharField(_("职务"), max_length=100, blank=True)
+    bio = models.TextField(_("简介"), blank=True)
+    photo = models.ImageField(_("照片"), upload_to="people/", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("人员")
+        verbose_name_plural = _("人员")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("portal:person", args=[self.slug])
+
+
+class Tag(models.Model):
+    name = models.CharField(_("名称"), max_length=50, unique=True)
+    slug = models.SlugField(_("网址名"), max_length=80, unique=True, allow_unicode=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("标签")
+        verbose_name_plural = _("标签")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("portal:tag", args=[self.slug])
+
+
+class Image(models.Model):
+    file = models.ImageField(
+        _("图片文件"), upload_to="images/%Y/%m/", width_field="width", height_field="height"
+    )
+    title = models.CharField(_("标题"), max_length=200, blank=True)
+    caption = models.CharField(_("图片说明"), max_length=300, blank=True)
+    credit = models.CharField(_("图片来源/摄影"), max_length=100, blank=True)
+    width = models.PositiveIntegerField(_("宽"), default=0, editable=False)
+    height = models.PositiveIntegerField(_("高"), default=0, editable=False)
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("图片")
+        verbose_name_plural = _("图片")
+
+    def __str__(self) -> str:
+        return self.title or self.caption or str(self.file.name)
+
+
+class Topic(models.Model):
+    title = models.CharField(_("标题"), max_length=100)
+    slug = models.SlugField(_("网址名"), max_length=80, unique=True)
+    intro = models.TextField(_("导语"), blank=True)
+    cover = models.ImageField(_("封面"), upload_to="topics/", blank=True)
+    is_published = models.BooleanField(_("已发布"), default=True)
+    position = models.PositiveIntegerField(_("排序"), default=0)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    articles: "models.ManyToManyField[Article, TopicArticle]" = models.ManyToManyField(
+        "Article", through="TopicArticle", related_name="topics", verbose_name=_("文章")
+    )
+
+    class Meta:
+        ordering = ["position", "-created_at"]
+        verbose_name = _("专题")
+        verbose_name_plural = _("专题")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("portal:topic", args=[self.slug])
+
+
+class TopicArticle(models.Model):
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, verbose_name=_("专题"))
+    article = models.ForeignKey("Article", on_delete=models.CASCADE, verbose_name=_("文章"))
+    position = models.PositiveIntegerField(_("排序"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        unique_together = [("topic", "article")]
+        verbose_name = _("专题文章")
+        verbose_name_plural = _("专题文章")
+
+    def __str__(self) -> str:
+        return f"{self.topic} / {self.article}"
+
+
+class ArticleQuerySet(models.QuerySet["Article"]):
+    def published(self) -> "ArticleQuerySet":
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        PUBLISHED = "published", _("已发布")
+        UNPUBLISHED = "unpublished", _("已撤下")
+        RETRACTED = "retracted", _("已撤稿")
+
+    class Kind(models.TextChoices):
+        ARTICLE = "article", _("文章")
+        VIDEO = "video", _("视频")
+
+    title = models.CharField(_("标题"), max_length=200)
+    subtitle = models.CharField(_("副标题"), max_length=200, blank=True)
+    summary = models.TextField(_("摘要"), blank=True)
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices, default=Kind.ARTICLE)
+    cover = models.ImageField(_("封面图"), upload_to="covers/%Y/%m/", blank=True)
+    source = models.CharField(_("来源"), max_length=100, blank=True)
+    source_url = models.URLField(_("原文链接"), max_length=500, blank=True)
+    byline_organization = models.CharField(_("署名单位"), max_length=100, blank=True)
+    responsible_editor = models.ForeignKey(
+        Person,
+        verbose_name=_("责编"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="edited_articles",
+    )
+    status = models.CharField(
+        _("状态"), max_length=12, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    channels = models.ManyToManyField(
+        Channel, verbose_name=_("栏目"), related_name="articles", blank=True
+    )
+    tags = models.ManyToManyField(Tag, verbose_name=_("标签"), related_name="articles", blank=True)
+    is_headline = models.BooleanField(_("头条"), default=False)
+    is_recommended = models.BooleanField(_("推荐"), default=False)
+    is_slideshow = models.BooleanField(_("幻灯"), default=False)
+    is_pinned = models.BooleanField(_("置顶"), default=False)
+    body = models.JSONField(_("正文"), default=list, blank=True)
+    view_count = models.PositiveIntegerField(_("阅读数"), default=0)
+    # Stable identity of an imported item ("xwlb:VIDE…"), so a second import adds nothing.
+    external_id = models.CharField(
+        _("外部编号"), max_length=120, null=True, blank=True, unique=True
+    )
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        verbose_name = _("文章")
+        verbose_name_plural = _("文章")
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="article_status_pub"),
+            models.Index(fields=["view_count"], name="article_views"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.body = clean_blocks(self.body)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("portal:article", args=[self.pk])
+
+    def page_url(self, number: int) -> str:
+        if number <= 1:
+            return self.get_absolute_url()
+        return reverse("portal:article_page", args=[self.pk, number])
+
+    @property
+    def is_live(self) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    def pages(self) -> list[list[dict[str, Any]]]:
+        """The body split at page breaks; an empty page (two breaks in a row) is dropped."""
+        pages: list[list[dict[str, Any]]] = [[]]
+        for block in self.body:
+            if block.get("type") == "pagebreak":
+                pages.append([])
+            else:
+                pages[-1].append(block)
+        return [page for page in pages if page] or [[]]
+
+    @property
+    def page_count(self) -> int:
+        return len(self.pages())
+
+    def plain_text(self) -> str:
+        from django.utils.html import strip_tags
+
+        return "\n".join(
+            strip_tags(b.get("text", ""))
+            for b in self.body
+            if b.get("type") in ("paragraph", "heading")
+        )
+
+
+class ArticleCredit(models.Model):
+    """One person named in an article's byline, in a role."""
+
+    class Role(models.TextChoices):
+        WRITER = "writer", _("文")
+        PHOTOGRAPHER = "photographer", _("摄")
+        VIDEO_EDITOR = "video_editor", _("视频编辑")
+        TEXT_EDITOR = "text_editor", _("文字编辑")
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="credits", verbose_name=_("文章")
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="credits", verbose_name=_("人员")
+    )
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
+    position = models.PositiveIntegerField(_("排序"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        unique_together = [("article", "person", "role")]
+        verbose_name = _("署名")
+        verbose_name_plural = _("署名")
+
+    def __str__(self) -> str:
+        return f"{self.person} ({self.get_role_display()})"

@@ -1,0 +1,105 @@
+"""Every read the reader site makes of content."""
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from citydesk.content.models import Article, ArticleCredit, Channel, Person, Tag, Topic
+
+
+def live() -> QuerySet[Article]:
+    """Articles a reader may see, newest first."""
+    return Article.objects.published().order_by("-published_at", "-id")
+
+
+def nav_channels() -> list[Channel]:
+    return list(Channel.objects.filter(in_nav=True, parent__isnull=True))
+
+
+def channel_by_slug(slug: str) -> Channel:
+    return get_object_or_404(Channel, slug=slug)
+
+
+def channel_articles(channel: Channel) -> QuerySet[Article]:
+    if channel.kind == Channel.Kind.ROLLING:
+        return live()
+    ids = Channel.objects.filter(Q(pk=channel.pk) | Q(parent=channel)).values("pk")
+    return live().filter(channels__in=ids).distinct().order_by("-is_pinned", "-published_at", "-id")
+
+
+def headline() -> Article | None:
+    return live().filter(is_headline=True).first()
+
+
+def slideshow(limit: int = 5) -> list[Article]:
+    return list(live().filter(is_slideshow=True).exclude(cover="")[:limit])
+
+
+def recommended(limit: int = 8) -> list[Article]:
+    """今日推荐: the editors' recommended flag, newest first."""
+    return list(live().filter(is_recommended=True)[:limit])
+
+
+def hot(limit: int = 10) -> list[Article]:
+    """热点排行 by the simple view counter (the rankings app replaces this)."""
+    return list(live().filter(view_count__gt=0).order_by("-view_count", "-published_at")[:limit])
+
+
+@dataclass
+class ChannelBlock:
+    channel: Channel
+    articles: list[Article]
+
+
+def home_blocks(per_channel: int = 6) -> list[ChannelBlock]:
+    blocks = []
+    for channel in nav_channels():
+        if channel.kind in (Channel.Kind.ROLLING, Channel.Kind.TOPICS):
+            continue
+        blocks.append(ChannelBlock(channel, list(channel_articles(channel)[:per_channel])))
+    return blocks
+
+
+def article_for_reader(pk: int) -> Article:
+    qs = (
+        Article.objects.published()
+        .select_related("responsible_editor")
+        .prefetch_related(
+            Prefetch("credits", queryset=ArticleCredit.objects.select_related("person")),
+            "tags",
+            "channels",
+        )
+    )
+    return get_object_or_404(qs, pk=pk)
+
+
+def topics() -> QuerySet[Topic]:
+    return Topic.objects.filter(is_published=True)
+
+
+def topic_by_slug(slug: str) -> Topic:
+    return get_object_or_404(topics(), slug=slug)
+
+
+def topic_articles(topic: Topic) -> QuerySet[Article]:
+    return (
+        live().filter(topicarticle__topic=topic).order_by("topicarticle__position", "-published_at")
+    )
+
+
+def person_by_slug(slug: str) -> Person:
+    return get_object_or_404(Person, slug=slug)
+
+
+def person_articles(person: Person) -> QuerySet[Article]:
+    ids = ArticleCredit.objects.filter(person=person).values("article_id")
+    return live().filter(Q(pk__in=ids) | Q(responsible_editor=person))
+
+
+def tag_by_slug(slug: str) -> Tag:
+    return get_object_or_404(Tag, slug=slug)
+
+
+def tag_articles(tag: Tag) -> QuerySet[Article]:
+    return live().filter(tags=tag)

@@ -1,0 +1,156 @@
+"""Settings for citydesk.
+
+Everything a deployment changes comes from environment variables; the defaults are the
+embedded single-machine set-up (SQLite, files under ./var).
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(os.environ.get("CITYDESK_DATA_DIR", "var")).resolve()
+
+DEBUG = os.environ.get("CITYDESK_DEBUG", "") == "1"
+# A fixed key would let anyone forge sessions; the embedded default keeps a random one
+# in the data directory so a restart does not log every editor out.
+SECRET_KEY = os.environ.get("CITYDESK_SECRET_KEY", "")
+ALLOWED_HOSTS = [
+    h.strip() for h in os.environ.get("CITYDESK_ALLOWED_HOSTS", "*").split(",") if h.strip()
+]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("CITYDESK_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+
+SITE_NAME = os.environ.get("CITYDESK_SITE_NAME", "名城苏州")
+SITE_WECHAT_ID = os.environ.get("CITYDESK_WECHAT_ID", "citydesk_demo")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "citydesk.core",
+    "citydesk.content",
+    "citydesk.portal",
+    "citydesk.importers",
+    "citydesk.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "citydesk.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "citydesk.portal.context_processors.site",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "citydesk.wsgi.application"
+
+_database_url = os.environ.get("CITYDESK_DATABASE_URL", "")
+if _database_url:
+    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(DATA_DIR / "citydesk.sqlite3"),
+            "OPTIONS": {
+                # WAL lets readers go on while a writer commits; IMMEDIATE takes the write
+                # lock at BEGIN so two writers queue instead of failing with "locked".
+                "init_command": (
+                    "PRAGMA journal_mode=WAL;"
+                    "PRAGMA synchronous=NORMAL;"
+                    "PRAGMA busy_timeout=5000;"
+                    "PRAGMA foreign_keys=ON;"
+                ),
+                "transaction_mode": "IMMEDIATE",
+            },
+        }
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文")]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+LOCALE_PATHS = [BASE_DIR / "locale"]
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = DATA_DIR / "media"
+PAGE_CACHE_DIR = DATA_DIR / "pagecache"
+WHITENOISE_USE_FINDERS = True
+# Media is served by the embedded server unless a front server (nginx) takes it over.
+CITYDESK_SERVE_MEDIA = os.environ.get("CITYDESK_SERVE_MEDIA", "1") == "1"
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# Upload limits: editors upload photos, never huge files.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("CITYDESK_LOG_LEVEL", "WARNING")},
+}
+
+CITYDESK_PAGE_SIZE = 20
+
+
+def _load_secret_key() -> str:
+    key_file = DATA_DIR / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    from django.core.management.utils import get_random_secret_key
+
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    key = get_random_secret_key()
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+if not SECRET_KEY:
+    SECRET_KEY = _load_secret_key()
