@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
-from citydesk.content.models import Article, ArticleCredit, Channel, Person, Tag
+from citydesk.content.models import Article, ArticleCredit, Channel, Image, Person, Tag
 
 VIDEO_CHANNEL_KIND = Channel.Kind.VIDEO
 
@@ -88,6 +88,23 @@ def set_credits(
         seen.add((person.pk, role))
         rows.append(ArticleCredit(article=article, person=person, role=role, position=position))
     ArticleCredit.objects.bulk_create(rows)
+
+
+def resolve_images(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Copy each library image's URL, caption and credit into its block.
+
+    Stored in the block so that rendering a page needs no query per image; a caption or
+    credit typed in the block wins over the library's.
+    """
+    ids = [b["image_id"] for b in blocks if b.get("type") == "image" and b.get("image_id")]
+    images = {i.pk: i for i in Image.objects.filter(pk__in=ids)}
+    for block in blocks:
+        image = images.get(block.get("image_id", 0))
+        if image is not None:
+            block["src"] = image.file.url
+            block.setdefault("caption", image.caption)
+            block.setdefault("credit", image.credit)
+    return blocks
 
 
 def channels_for(data: ArticleData) -> list[Channel]:

@@ -32,6 +32,9 @@ BODY_HELP = _(
 
 
 class ArticleForm(forms.ModelForm):
+    source_url = forms.URLField(
+        label=_("原文链接"), required=False, max_length=500, assume_scheme="https"
+    )
     body_text = forms.CharField(
         label=_("正文"),
         widget=forms.Textarea(attrs={"rows": 24, "style": "width: 95%; font-size: 15px"}),
@@ -65,7 +68,9 @@ class ArticleForm(forms.ModelForm):
         return text
 
     def save(self, commit: bool = True) -> Article:
-        self.instance.body = text_to_blocks(self.cleaned_data.get("body_text", ""))
+        self.instance.body = actions.resolve_images(
+            text_to_blocks(self.cleaned_data.get("body_text", ""))
+        )
         article: Article = super().save(commit=commit)
         return article
 

@@ -1,16 +1,30 @@
 """Every read the reader site makes of content."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from citydesk.content.models import Article, ArticleCredit, Channel, Person, Tag, Topic
+from citydesk.content.models import (
+    Article,
+    ArticleCredit,
+    Channel,
+    Image,
+    Person,
+    Tag,
+    Topic,
+)
 
 
 def live() -> QuerySet[Article]:
     """Articles a reader may see, newest first."""
     return Article.objects.published().order_by("-published_at", "-id")
+
+
+def cards(articles: QuerySet[Article]) -> QuerySet[Article]:
+    """Articles as a list shows them: the body is the bulk of a row and no card reads it."""
+    return articles.defer("body")
 
 
 def nav_channels() -> list[Channel]:
@@ -29,21 +43,22 @@ def channel_articles(channel: Channel) -> QuerySet[Article]:
 
 
 def headline() -> Article | None:
-    return live().filter(is_headline=True).first()
+    return cards(live().filter(is_headline=True)).first()
 
 
 def slideshow(limit: int = 5) -> list[Article]:
-    return list(live().filter(is_slideshow=True).exclude(cover="")[:limit])
+    return list(cards(live().filter(is_slideshow=True).exclude(cover=""))[:limit])
 
 
 def recommended(limit: int = 8) -> list[Article]:
     """今日推荐: the editors' recommended flag, newest first."""
-    return list(live().filter(is_recommended=True)[:limit])
+    return list(cards(live().filter(is_recommended=True))[:limit])
 
 
 def hot(limit: int = 10) -> list[Article]:
     """热点排行 by the simple view counter (the rankings app replaces this)."""
-    return list(live().filter(view_count__gt=0).order_by("-view_count", "-published_at")[:limit])
+    ranked = live().filter(view_count__gt=0).order_by("-view_count", "-published_at")
+    return list(cards(ranked)[:limit])
 
 
 @dataclass
@@ -57,7 +72,8 @@ def home_blocks(per_channel: int = 6) -> list[ChannelBlock]:
     for channel in nav_channels():
         if channel.kind in (Channel.Kind.ROLLING, Channel.Kind.TOPICS):
             continue
-        blocks.append(ChannelBlock(channel, list(channel_articles(channel)[:per_channel])))
+        articles = list(cards(channel_articles(channel))[:per_channel])
+        blocks.append(ChannelBlock(channel, articles))
     return blocks
 
 
@@ -72,6 +88,32 @@ def article_for_reader(pk: int) -> Article:
         )
     )
     return get_object_or_404(qs, pk=pk)
+
+
+def resolve_images(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Image blocks that name a library image get its URL, caption and credit (one query).
+
+    The block's own caption and credit win: an editor may re-caption a photo for one story.
+    """
+    ids = {b["image_id"] for b in blocks if b.get("type") == "image" and b.get("image_id")}
+    if not ids:
+        return blocks
+    images = {image.pk: image for image in Image.objects.filter(pk__in=ids)}
+    resolved = []
+    for block in blocks:
+        image = images.get(block.get("image_id", 0)) if block.get("type") == "image" else None
+        if image is not None:
+            block = {
+                "src": image.file.url if image.file else "",
+                "caption": image.caption,
+                "credit": image.credit,
+                "alt": image.title,
+                "width": image.width,
+                "height": image.height,
+                **{k: v for k, v in block.items() if v},
+            }
+        resolved.append(block)
+    return resolved
 
 
 def topics() -> QuerySet[Topic]:

@@ -1,0 +1,112 @@
+"""An editor writes and publishes an article through the admin (the newsroom minimum)."""
+
+import io
+
+import pytest
+from django.contrib.auth.models import Group, Permission, User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image as PILImage
+
+from citydesk.content import queries
+from citydesk.content.models import Article, Channel, Image, Person
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def editor(client):
+    group = Group.objects.create(name="编辑")
+    group.permissions.set(Permission.objects.filter(content_type__app_label="content"))
+    user = User.objects.create_user("editor", password="pw-123456", is_staff=True)
+    user.groups.add(group)
+    client.force_login(user)
+    return user
+
+
+def jpeg_bytes() -> bytes:
+    buf = io.BytesIO()
+    PILImage.new("RGB", (64, 48), (200, 30, 30)).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+def article_form(**overrides):
+    data = {
+        "title": "古城夜游线路上新",
+        "subtitle": "",
+        "summary": "十条夜游线路本周开放。",
+        "kind": "article",
+        "source": "名城苏州",
+        "source_url": "",
+        "byline_organization": "苏报融媒",
+        "channels": [Channel.objects.get(slug="wenlv").pk],
+        "status": "published",
+        "published_at_0": "",
+        "published_at_1": "",
+        "credits-TOTAL_FORMS": "1",
+        "credits-INITIAL_FORMS": "0",
+        "credits-MIN_NUM_FORMS": "0",
+        "credits-MAX_NUM_FORMS": "1000",
+        "credits-0-person": "",
+        "credits-0-role": "",
+        "credits-0-position": "0",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_admin_is_in_chinese_and_lists_every_model(client, editor):
+    page = client.get("/admin/").content.decode()
+    assert "内容管理" in page and "注销" in page
+    for name in ["文章", "栏目", "专题", "人员", "标签", "图片"]:
+        assert name in page
+
+
+def test_editor_writes_and_publishes_with_heading_image_and_page_break(client, editor):
+    upload = SimpleUploadedFile("night.jpg", jpeg_bytes(), content_type="image/jpeg")
+    resp = client.post(
+        "/admin/content/image/add/", {"file": upload, "title": "夜景", "caption": "平江路夜色",
+                                      "credit": "李明/摄"}
+    )
+    assert resp.status_code == 302, resp.content.decode()[:500]
+    image = Image.objects.get()
+    assert (image.width, image.height) == (64, 48)
+    writer = Person.objects.create(name="陈晓", slug="chenxiao")
+
+    body = f"第一页导语。\n\n## 线路一览\n\n[图片:{image.pk}]\n\n[分页]\n\n第二页正文<script>x()</script>。"
+    resp = client.post(
+        "/admin/content/article/add/",
+        article_form(body_text=body, **{"credits-0-person": writer.pk, "credits-0-role": "writer"}),
+    )
+    assert resp.status_code == 302, resp.content.decode()[:2000]
+    article = Article.objects.get()
+    assert [b["type"] for b in article.body] == ["paragraph", "heading", "image", "pagebreak",
+                                                 "paragraph"]
+    assert article.body[4]["text"] == "第二页正文。"
+    assert article.page_count == 2
+    assert article.body[2]["src"] == image.file.url
+    assert (article.body[2]["caption"], article.body[2]["credit"]) == ("平江路夜色", "李明/摄")
+    assert article.published_at is not None
+    assert article in queries.live()
+    assert article.credits.get().person == writer
+
+    edit = client.get(f"/admin/content/article/{article.pk}/change/").content.decode()
+    assert "## 线路一览" in edit and "[分页]" in edit
+
+
+def test_unknown_image_number_is_a_form_error_not_a_crash(client, editor):
+    resp = client.post("/admin/content/article/add/", article_form(body_text="[图片:999]"))
+    assert resp.status_code == 200
+    assert "图片库中没有编号为 999 的图片" in resp.content.decode()
+    assert Article.objects.count() == 0
+
+
+def test_publish_action_from_the_list(client, editor):
+    from citydesk.content.actions import ArticleData, create_article
+
+    draft = create_article(ArticleData(title="待发稿", body=[{"type": "paragraph", "text": "x"}]))
+    resp = client.post(
+        "/admin/content/article/", {"action": "publish", "_selected_action": [draft.pk]}
+    )
+    assert resp.status_code == 302
+    draft.refresh_from_db()
+    assert draft.is_live
