@@ -7,6 +7,7 @@ CITYDESK_SERVE_MEDIA=0), so one command serves the whole site with no other serv
 import os
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -47,6 +48,8 @@ class Command(BaseCommand):
         if executor.migration_plan(executor.loader.graph.leaf_nodes()):
             self.stderr.write("数据库尚未迁移 (run `citydesk migrate` first)")
             raise SystemExit(1)
+        # Collected, precompressed static files let whitenoise answer without a lookup.
+        call_command("collectstatic", interactive=False, verbosity=0)
         connection.close()  # each worker opens its own connection after the fork
         address = f"{options['host']}:{options['port']}"
         self.stdout.write(f"citydesk 正在运行: http://{address}/  (newsroom: http://{address}/admin/)")
