@@ -67,9 +67,9 @@ class ChannelBlock:
     articles: list[Article]
 
 
-def home_blocks(per_channel: int = 6) -> list[ChannelBlock]:
+def home_blocks(per_channel: int = 6, channels: list[Channel] | None = None) -> list[ChannelBlock]:
     blocks = []
-    for channel in nav_channels():
+    for channel in nav_channels() if channels is None else channels:
         if channel.kind in (Channel.Kind.ROLLING, Channel.Kind.TOPICS):
             continue
         articles = list(cards(channel_articles(channel))[:per_channel])
@@ -145,3 +145,8 @@ def tag_by_slug(slug: str) -> Tag:
 
 def tag_articles(tag: Tag) -> QuerySet[Article]:
     return live().filter(tags=tag)
+
+
+def article_by_external_id(external_id: str) -> Article | None:
+    """The article an importer stored before under this id, if any (any status)."""
+    return Article.objects.filter(external_id=external_id).first()
