@@ -1,0 +1,772 @@
+"""导入 JSON 行语料 (import JSON-lines corpora: xwlb, sina; plain or .xz)
+
+`citydesk import jsonl PATH [PATH ...]` reads one JSON object per line. Each line is
+recognised by its fields, not by the file's name, as one of the forms in `FORMS`:
+
+- xwlb (CCTV 新闻联播): id, broadcast_date, pub_time, title, source, keywords, hl_tag,
+  brief, url, order, body
+- sina: id, category, source_folder, source_file, title, date_hint, body
+
+The import is built to be run again: every item carries an external id ("xwlb:<id>",
+"sina:<id>") and items already stored are skipped, so a second run adds nothing and a
+run stopped half-way (Ctrl-C, a crash) goes on where it stopped. Lines are stored in
+batches, each batch in its own transaction, so an interrupt loses at most one batch.
+
+Speed comes from storing a batch with a handful of `bulk_create` calls (articles, new
+tags, new people, channel and tag links, credits) with per-run caches of tags, people
+and channels by name, instead of `create_article` per item (tens of queries each).
+`bulk_create` skips `Article.save()`, so bodies are passed through `clean_blocks` here.
+"""
+
+import argparse
+import io
+import json
+import lzma
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, BinaryIO, TextIO, cast
+from zoneinfo import ZoneInfo
+
+from django.core.management.base import CommandError, OutputWrapper
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from citydesk.content.actions import ArticleData, get_or_create_person, get_or_create_tag
+from citydesk.content.models import Article, ArticleCredit, Channel, Person, Tag
+from citydesk.content.sanitize import clean_blocks, text_to_html
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+DEFAULT_BATCH_SIZE = 1000
+XZ_MAGIC = b"\xfd7zXZ\x00"
+# SQLite builds older than 3.32 allow 999 parameters a statement; lookups by name stay
+# under that so one code path works on every SQLite and on PostgreSQL.
+LOOKUP_CHUNK = 500
+
+Role = ArticleCredit.Role
+
+
+class LineError(ValueError):
+    """A line that cannot become an article; the message is the reason shown to the user."""
+
+
+# ---------------------------------------------------------------------------------------
+# Bylines: "(视频编辑：张贝龙 文字编辑：温凤浩)", "（记者：周慧晓婉）", "（叶子/文）",
+# "(苏报融媒记者 朱琦 钱茹冰/文 王亭川/摄)", "(责编：吴昊)".
+
+RESPONSIBLE = "responsible"  # not an ArticleCredit role: it fills Article.responsible_editor
+BYLINE_LABELS: dict[str, str] = {
+    "视频编辑": Role.VIDEO_EDITOR,
+    "文字编辑": Role.TEXT_EDITOR,
+    "责任编辑": RESPONSIBLE,
+    "责编": RESPONSIBLE,
+    "编辑": Role.TEXT_EDITOR,
+    "记者": Role.WRITER,
+    "撰稿": Role.WRITER,
+    "文": Role.WRITER,
+    "摄影": Role.PHOTOGRAPHER,
+    "摄像": Role.PHOTOGRAPHER,
+    "摄": Role.PHOTOGRAPHER,
+}
+# Longest first, so 文字编辑 is not read as 文 + 字编辑.
+_LABEL = "|".join(sorted(map(re.escape, BYLINE_LABELS), key=len, reverse=True))
+_COLON_LABEL_RE = re.compile(rf"({_LABEL})\s*[:：]")
+_NAME_RE = re.compile(r"[\u4e00-\u9fff][\u4e00-\u9fff·]{1,7}|[A-Za-z][A-Za-z.'-]{1,29}")
+_NAME_PREFIX_RE = re.compile(r"^(?:本报记者|本报|记者|实习生|通讯员)+")
+_NAME_SEPARATORS_RE = re.compile(r"[\s、，,;；]+")
+_ORGANIZATION_RE = re.compile(r"[\u4e00-\u9fffA-Za-z]{2,20}")
+# A parenthesised group at the very end of the text, full- or half-width, unmatched inside.
+_TRAILING_GROUP_RE = re.compile(r"[(（]([^()（）\n]{1,120})[)）]\s*$")
+
+
+@dataclass
+class Byline:
+    credits: list[tuple[str, str]] = field(default_factory=list)  # (role, name)
+    responsible_editor: str = ""
+    organization: str = ""
+
+
+def _name(token: str) -> str | None:
+    """A person's name without "记者"/"实习生" in front; "" for a title alone; None if not one."""
+    name = _NAME_PREFIX_RE.sub("", token)
+    if not name:
+        return ""
+    return name if _NAME_RE.fullmatch(name) else None
+
+
+def _names(text: str) -> list[str] | None:
+    names = [_name(n) for n in _NAME_SEPARATORS_RE.split(text.strip()) if n]
+    if not names or None in names:
+        return None
+    return [n for n in names if n]
+
+
+def _add(byline: Byline, role: str, names: list[str]) -> None:
+    for name in names:
+        if role == RESPONSIBLE:
+            byline.responsible_editor = byline.responsible_editor or name
+        elif (role, name) not in byline.credits:
+            byline.credits.append((role, name))
+
+
+def _parse_colon_form(inner: str) -> Byline | None:
+    # re.split keeps the captured labels: ["", "视频编辑", "张贝龙 ", "文字编辑", "温凤浩"]
+    parts = _COLON_LABEL_RE.split(inner)
+    if len(parts) < 3:
+        return None
+    byline = Byline()
+    lead = parts[0].strip()
+    if lead:
+        # Only "新民晚报记者：张三" reads as an organisation before the first label.
+        if parts[1] != "记者" or not _ORGANIZATION_RE.fullmatch(lead):
+            return None
+        byline.organization = lead
+    for label, text in zip(parts[1::2], parts[2::2], strict=True):
+        names = _names(text)
+        if names is None:
+            return None
+        _add(byline, BYLINE_LABELS[label], names)
+    return byline if byline.credits or byline.responsible_editor else None
+
+
+def _parse_slash_form(inner: str) -> Byline | None:
+    """Names before "/文" (or after "文/"), the way print bylines write them."""
+    byline = Byline()
+    pending: list[str] = []
+    current: str | None = None  # the role of a "文/" or "记者" prefix, for names after it
+    for i, token in enumerate(inner.split()):
+        if "/" in token:
+            left, _, right = token.partition("/")
+            if left in BYLINE_LABELS:  # 文/王钟的, 文/记者
+                if pending:
+                    return None
+                current = BYLINE_LABELS[left]
+                name = _name(right) if right else ""
+                if name is None:
+                    return None
+                if name:
+                    pending.append(name)
+                continue
+            if right in BYLINE_LABELS:  # 钱茹冰/文
+                name = _name(left)
+                if name is None:
+                    return None
+                _add(byline, BYLINE_LABELS[right], [*pending, name] if name else pending)
+                pending, current = [], None
+                continue
+            return None
+        if token in BYLINE_LABELS:  # 记者 吴冬妮
+            current = BYLINE_LABELS[token]
+            continue
+        if i == 0 and token.endswith("记者") and _ORGANIZATION_RE.fullmatch(token[:-2]):
+            byline.organization = token[:-2]  # 苏报融媒记者 朱琦 钱茹冰/文
+            current = Role.WRITER
+            continue
+        name = _name(token)
+        if name is None:
+            return None
+        if name:
+            pending.append(name)
+    if pending:
+        if current is None:
+            return None  # bare names with no role: "(马舸)" may be anything
+        _add(byline, current, pending)
+    return byline if byline.credits or byline.responsible_editor else None
+
+
+def parse_byline(inner: str) -> Byline | None:
+    """The credits in the text inside a byline's parentheses, or None if it is not one."""
+    inner = inner.strip()
+    if _COLON_LABEL_RE.search(inner):
+        return _parse_colon_form(inner)
+    first = inner.split(maxsplit=1)[0] if inner else ""
+    if "/" in inner or first.endswith("记者"):
+        return _parse_slash_form(inner)
+    return None
+
+
+def split_byline(lines: list[str]) -> tuple[list[str], Byline | None]:
+    """Take a trailing byline off the body's last line (alone, or after the last sentence)."""
+    while lines and not lines[-1].strip():
+        lines = lines[:-1]
+    if not lines:
+        return lines, None
+    match = _TRAILING_GROUP_RE.search(lines[-1])
+    byline = parse_byline(match.group(1)) if match else None
+    if match is None or byline is None:
+        return lines, None
+    rest = lines[-1][: match.start()].rstrip()
+    return ([*lines[:-1], rest] if rest else lines[:-1]), byline
+
+
+def body_blocks(lines: Sequence[str]) -> list[dict[str, Any]]:
+    """One paragraph block per non-empty line, escaped, through the one sanitising gate."""
+    return clean_blocks(
+        [{"type": "paragraph", "text": text_to_html(line)} for line in lines if line.strip()]
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Forms: each knows its fields, its external id and how a line becomes an ArticleData.
+
+
+def _text(record: dict[str, Any], key: str) -> str:
+    value = record.get(key)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _local_time(value: str, fmt: str) -> datetime:
+    return datetime.strptime(value, fmt).replace(tzinfo=SHANGHAI)
+
+
+class Form:
+    name = ""
+    # A line is of this form when it has every one of these keys; title is left out so
+    # that a line without one is reported as "missing title", not as an unknown form.
+    fields: frozenset[str] = frozenset()
+
+    def __init__(self, *, undated_at: datetime | None = None) -> None:
+        self.undated_at = undated_at
+
+    def matches(self, record: dict[str, Any]) -> bool:
+        return self.fields <= record.keys()
+
+    def external_id(self, record: dict[str, Any]) -> str:
+        item_id = record.get("id")
+        if isinstance(item_id, int) and not isinstance(item_id, bool):
+            item_id = str(item_id)
+        if not isinstance(item_id, str) or not item_id.strip():
+            raise LineError("missing id")
+        return f"{self.name}:{item_id.strip()}"
+
+    def article_data(self, record: dict[str, Any]) -> ArticleData:
+        raise NotImplementedError
+
+
+class XwlbForm(Form):
+    """CCTV 新闻联播 transcripts: national news, so every item is filed under 国内."""
+
+    name = "xwlb"
+    fields = frozenset({"id", "broadcast_date", "pub_time"})
+    default_channel = "guonei"
+    # Section (hl_tag) -> extra channel; every section is also kept as a tag, so the ones
+    # without a channel of their own (国际资讯, 中国经济, ...) can still be browsed.
+    section_channels: dict[str, str] = {
+        "央视评论": "pinglun",  # commentary
+        "人民领袖": "xuexi",  # leadership and party theory: the 学习 channel
+        "新时代": "xuexi",
+        "十九大": "xuexi",
+        "从严治党": "xuexi",
+        "民生": "chengshi",  # everyday life: jobs, housing, prices
+    }
+
+    def published_at(self, record: dict[str, Any]) -> datetime:
+        try:
+            return _local_time(_text(record, "pub_time"), "%Y-%m-%d %H:%M:%S")
+        except ValueError:
+            pass
+        try:  # the broadcast goes out at 19:00 Beijing time
+            return _local_time(_text(record, "broadcast_date") + " 19:00", "%Y-%m-%d %H:%M")
+        except ValueError:
+            raise LineError("bad pub_time and broadcast_date") from None
+
+    def article_data(self, record: dict[str, Any]) -> ArticleData:
+        lines, byline = split_byline(_text(record, "body").splitlines())
+        sections = [s.strip() for s in re.split(r"[,，]", _text(record, "hl_tag")) if s.strip()]
+        channels = [self.default_channel]
+        channels += [self.section_channels[s] for s in sections if s in self.section_channels]
+        keywords = record.get("keywords")
+        keywords = [k for k in keywords if isinstance(k, str)] if isinstance(keywords, list) else []
+        body = body_blocks(lines)
+        return ArticleData(
+            title=_text(record, "title"),
+            body=body,
+            published_at=self.published_at(record),
+            summary=_text(record, "brief"),
+            source=_text(record, "source") or "央视网",
+            source_url=_text(record, "url"),
+            organization=byline.organization if byline else "",
+            credits=byline.credits if byline else [],
+            responsible_editor=byline.responsible_editor if byline else "",
+            channels=list(dict.fromkeys(channels)),
+            tags=keywords + sections,
+            # Text transcripts stay articles; an item with no text is the full-broadcast
+            # recording (新闻联播完整版视频), which is a video and nothing else.
+            kind=Article.Kind.ARTICLE if body else Article.Kind.VIDEO,
+        )
+
+
+class SinaForm(Form):
+    """Sina articles by category, autumn 2018; only a guessed date (date_hint), if any."""
+
+    name = "sina"
+    fields = frozenset({"id", "category", "date_hint"})
+    # Category -> channel. There is no sports/tech/health channel on the site, so each
+    # category goes where a city portal's readers would look for it; the category itself
+    # is also kept as a tag (体育, 科技, ...) so the finer grouping is not lost.
+    category_channels: dict[str, tuple[str, str]] = {
+        "entertainment": ("wenlv", "娱乐"),  # culture and leisure
+        "fashion": ("wenlv", "时尚"),
+        "sports": ("chengshi", "体育"),  # city life: games, fitness, schools, clinics
+        "education": ("chengshi", "教育"),
+        "health": ("chengshi", "健康"),
+        "tech": ("guonei", "科技"),  # industry and policy news from across the country
+    }
+    # Undated items (about two thirds of the corpus) get the start of the season it was
+    # collected in: "now" would push thousands of old pieces to the top of 滚动, while an
+    # early date files them below the dated ones, still listed and searchable.
+    # `--undated-at` sets another.
+    default_undated_at = datetime(2018, 10, 1, tzinfo=SHANGHAI)
+
+    def published_at(self, record: dict[str, Any]) -> datetime:
+        hint = _text(record, "date_hint")
+        try:
+            return _local_time(hint, "%Y-%m-%d")
+        except ValueError:  # a wrong guess ("2018-11-74") is no better than none
+            return self.undated_at or self.default_undated_at
+
+    def article_data(self, record: dict[str, Any]) -> ArticleData:
+        lines, byline = split_byline(_text(record, "body").splitlines())
+        category = _text(record, "category").lower()
+        channel, category_tag = self.category_channels.get(category, ("", ""))
+        return ArticleData(
+            title=_text(record, "title"),
+            body=body_blocks(lines),
+            published_at=self.published_at(record),
+            source="新浪",
+            organization=byline.organization if byline else "",
+            credits=byline.credits if byline else [],
+            responsible_editor=byline.responsible_editor if byline else "",
+            channels=[channel] if channel else [],
+            tags=[category_tag] if category_tag else [],
+        )
+
+
+FORMS: tuple[type[Form], ...] = (XwlbForm, SinaForm)
+
+
+# ---------------------------------------------------------------------------------------
+# Storing a batch.
+
+
+def _slug_base(text: str) -> str:
+    return slugify(text, allow_unicode=True)[:70] or "x"
+
+
+def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), LOOKUP_CHUNK):
+        yield items[start : start + LOOKUP_CHUNK]
+
+
+class _NameCache:
+    """Primary keys of tags or people by name, creating the missing ones in bulk."""
+
+    def __init__(self, model: type[Tag] | type[Person], max_length: int) -> None:
+        self.model = model
+        self.max_length = max_length
+        self.ids: dict[str, int] = {}
+        self.slugs: set[str] | None = None
+
+    def clean(self, name: str) -> str:
+        return name.strip()[: self.max_length]
+
+    def _unique_slug(self, name: str) -> str:
+        if self.slugs is None:  # loaded once, on the first new name of the run
+            self.slugs = set(self.model.objects.values_list("slug", flat=True))
+        base = slug = _slug_base(name)
+        n = 1
+        while slug in self.slugs:
+            n += 1
+            slug = f"{base}-{n}"
+        self.slugs.add(slug)
+        return slug
+
+    def _fetch(self, names: Sequence[str]) -> None:
+        for chunk in _chunks(names):
+            self.ids.update(self.model.objects.filter(name__in=chunk).values_list("name", "id"))
+
+    def resolve(self, names: set[str]) -> None:
+        missing = sorted(n for n in names if n not in self.ids)
+        if not missing:
+            return
+        self._fetch(missing)
+        new = [n for n in missing if n not in self.ids]
+        if not new:
+            return
+        # ignore_conflicts: a name another process stored meanwhile is read back below.
+        objs: list[Any] = [self.model(name=n, slug=self._unique_slug(n)) for n in new]
+        self.model.objects.bulk_create(objs, ignore_conflicts=True)
+        self._fetch(new)
+        for name in new:
+            if name not in self.ids:  # its slug was taken by a concurrent write
+                self.slugs = None
+                self.ids[name] = self._create_one(name)
+
+    def _create_one(self, name: str) -> int:
+        if self.model is Tag:
+            return get_or_create_tag(name).pk
+        return get_or_create_person(name).pk
+
+    def forget(self) -> None:
+        """After a rollback the ids created in it are gone; read them again next time."""
+        self.ids.clear()
+        self.slugs = None
+
+
+class BulkWriter:
+    """Stores ArticleData in bulk; one instance per run holds its caches."""
+
+    def __init__(self, *, status: str = Article.Status.PUBLISHED) -> None:
+        self.status = status
+        self.tags = _NameCache(Tag, 50)
+        self.people = _NameCache(Person, 50)
+        channels = Channel.objects.values_list("slug", "id", "kind")
+        self.channel_ids = {slug: pk for slug, pk, _kind in channels}
+        # Video items fill the 视频 channel whatever else they are filed under, as
+        # actions.channels_for does for one article.
+        self.video_channel_ids = [pk for _slug, pk, kind in channels if kind == Channel.Kind.VIDEO]
+
+    def existing(self, external_ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for chunk in _chunks(external_ids):
+            rows = Article.objects.filter(external_id__in=chunk).values_list(
+                "external_id", flat=True
+            )
+            found.update(external_id for external_id in rows if external_id)
+        return found
+
+    def write(self, items: Sequence[ArticleData]) -> None:
+        try:
+            with transaction.atomic():
+                self._write(items)
+        except BaseException:
+            self.tags.forget()
+            self.people.forget()
+            raise
+
+    def _write(self, items: Sequence[ArticleData]) -> None:
+        self.tags.resolve({self.tags.clean(t) for d in items for t in d.tags if t.strip()})
+        self.people.resolve(
+            {self.people.clean(n) for d in items for _r, n in d.credits}
+            | {self.people.clean(d.responsible_editor) for d in items if d.responsible_editor}
+        )
+        articles = Article.objects.bulk_create([self._article(d) for d in items])
+        channel_links: list[Any] = []
+        tag_links: list[Any] = []
+        credits: list[ArticleCredit] = []
+        ChannelLink = Article.channels.through
+        TagLink = Article.tags.through
+        for article, data in zip(articles, items, strict=True):
+            channel_ids = [self.channel_ids[s] for s in data.channels if s in self.channel_ids]
+            if data.kind == Article.Kind.VIDEO:
+                channel_ids += self.video_channel_ids
+            for channel_id in dict.fromkeys(channel_ids):
+                channel_links.append(ChannelLink(article_id=article.pk, channel_id=channel_id))
+            tag_ids = [self.tags.ids[self.tags.clean(t)] for t in data.tags if t.strip()]
+            for tag_id in dict.fromkeys(tag_ids):
+                tag_links.append(TagLink(article_id=article.pk, tag_id=tag_id))
+            seen: set[tuple[int, str]] = set()
+            for position, (role, name) in enumerate(data.credits):
+                person_id = self.people.ids[self.people.clean(name)]
+                if (person_id, role) not in seen:
+                    seen.add((person_id, role))
+                    credits.append(
+                        ArticleCredit(
+                            article_id=article.pk, person_id=person_id, role=role, position=position
+                        )
+                    )
+        ChannelLink.objects.bulk_create(channel_links)
+        TagLink.objects.bulk_create(tag_links)
+        ArticleCredit.objects.bulk_create(credits)
+
+    def _article(self, data: ArticleData) -> Article:
+        editor = self.people.clean(data.responsible_editor)
+        return Article(
+            title=data.title.strip()[:200],
+            subtitle=data.subtitle[:200],
+            summary=data.summary,
+            kind=data.kind,
+            source=data.source[:100],
+            source_url=data.source_url[:500],
+            byline_organization=data.organization[:100],
+            responsible_editor_id=self.people.ids[editor] if editor else None,
+            status=self.status,
+            published_at=data.published_at,
+            body=clean_blocks(data.body),  # bulk_create skips Article.save(), which does this
+            external_id=data.external_id,
+            is_headline=data.is_headline,
+            is_recommended=data.is_recommended,
+            is_slideshow=data.is_slideshow,
+            is_pinned=data.is_pinned,
+        )
+
+
+# ---------------------------------------------------------------------------------------
+# Reading files and running the import.
+
+
+@dataclass
+class Counts:
+    imported: int = 0
+    skipped: int = 0
+    failed: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"已导入 {self.imported}，跳过（重复）{self.skipped}，失败 {self.failed} "
+            f"(imported {self.imported} / skipped (duplicate) {self.skipped} / "
+            f"failed {self.failed})"
+        )
+
+
+@dataclass
+class _Line:
+    number: int
+    form: Form
+    external_id: str
+    record: dict[str, Any]
+
+
+def open_lines(path: Path) -> tuple[BinaryIO, Iterator[bytes]]:
+    """The raw file (its tell() is the progress) and its lines, xz or plain by content."""
+    raw = path.open("rb")
+    if raw.read(len(XZ_MAGIC)) == XZ_MAGIC:
+        raw.seek(0)
+        return raw, iter(lzma.LZMAFile(raw))
+    raw.seek(0)
+    return raw, iter(raw)
+
+
+class JsonlImport:
+    """One run over one or more files; `report` gets one line per failed input line."""
+
+    def __init__(
+        self,
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        limit: int | None = None,
+        status: str = Article.Status.PUBLISHED,
+        undated_at: datetime | None = None,
+        report: Callable[[str], None] = print,
+    ) -> None:
+        self.batch_size = max(1, batch_size)
+        self.limit = limit
+        self.forms = [form(undated_at=undated_at) for form in FORMS]
+        self.report = report
+        self.writer = BulkWriter(status=status)
+        self.counts = Counts()
+
+    def recognise(self, record: dict[str, Any]) -> Form:
+        for form in self.forms:
+            if form.matches(record):
+                return form
+        raise LineError("unknown form (fields: " + ", ".join(sorted(record)[:8]) + ")")
+
+    def read(self, number: int, raw: bytes) -> _Line | None:
+        if not raw.strip():
+            return None
+        try:
+            record = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise LineError(f"invalid JSON: {exc}") from None
+        if not isinstance(record, dict):
+            raise LineError("not a JSON object")
+        form = self.recognise(record)
+        if not _text(record, "title"):
+            raise LineError("missing title")
+        return _Line(number, form, form.external_id(record), record)
+
+    def fail(self, path: Path, number: int, reason: str) -> None:
+        self.counts.failed += 1
+        self.report(f"{path}:{number}: {reason}")
+
+    def store(self, path: Path, batch: list[_Line]) -> None:
+        present = self.writer.existing([line.external_id for line in batch])
+        items: list[ArticleData] = []
+        for line in batch:
+            if line.external_id in present:
+                self.counts.skipped += 1
+                continue
+            present.add(line.external_id)  # the same id twice in one batch
+            try:
+                data = line.form.article_data(line.record)
+            except LineError as exc:
+                self.fail(path, line.number, str(exc))
+                continue
+            data.external_id = line.external_id
+            items.append(data)
+        if not items:
+            return
+        try:
+            self.writer.write(items)
+        except IntegrityError:
+            # Another import stored some of these meanwhile: look again, store the rest.
+            present = self.writer.existing(_ids(items))
+            fresh = [d for d in items if d.external_id not in present]
+            self.counts.skipped += len(items) - len(fresh)
+            items = fresh
+            if items:
+                self.writer.write(items)
+        self.counts.imported += len(items)
+
+    def run_file(self, path: Path, progress: Callable[[int], None] | None = None) -> None:
+        raw, lines = open_lines(path)
+        batch: list[_Line] = []
+        number = 0
+        with raw:
+            while self.limit is None or number < self.limit:
+                try:
+                    text = next(lines)
+                except StopIteration:
+                    break
+                except (lzma.LZMAError, EOFError) as exc:
+                    # A cut-off or damaged xz file: keep what was read, count the rest once.
+                    self.fail(path, number + 1, f"unreadable xz data: {exc}")
+                    break
+                number += 1
+                try:
+                    line = self.read(number, text)
+                except LineError as exc:
+                    self.fail(path, number, str(exc))
+                    continue
+                if line is not None:
+                    batch.append(line)
+                if len(batch) >= self.batch_size:
+                    self.store(path, batch)
+                    batch = []
+                    if progress:
+                        progress(raw.tell())
+            if batch:
+                self.store(path, batch)
+            if progress:
+                progress(raw.tell())
+
+
+def _ids(items: Sequence[ArticleData]) -> list[str]:
+    return [d.external_id for d in items if d.external_id]
+
+
+# ---------------------------------------------------------------------------------------
+# The sub-command.
+
+
+class _RawStream(io.TextIOBase):
+    """Django's OutputWrapper appends a newline and colours every write; rich needs neither."""
+
+    def __init__(self, out: TextIO | OutputWrapper) -> None:
+        self.out = out
+
+    def write(self, text: str) -> int:
+        if isinstance(self.out, OutputWrapper):
+            self.out.write(text, style_func=lambda s: s, ending="")
+        else:
+            self.out.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        self.out.flush()
+
+    def isatty(self) -> bool:
+        return self.out.isatty()
+
+
+def _datetime(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date/time: {value!r}") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=SHANGHAI)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help=".jsonl or .jsonl.xz")
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=DEFAULT_BATCH_SIZE,
+        help=f"lines a transaction (default {DEFAULT_BATCH_SIZE}); an interrupt loses one",
+    )
+    parser.add_argument(
+        "--limit", type=int, default=None, help="read only the first N lines of each file"
+    )
+    parser.add_argument(
+        "--status",
+        choices=[Article.Status.PUBLISHED, Article.Status.DRAFT],
+        default=Article.Status.PUBLISHED,
+        help="status of the imported articles (default published)",
+    )
+    parser.add_argument(
+        "--undated-at",
+        type=_datetime,
+        default=None,
+        help="publish time of items with no date (sina; default 2018-10-01 00:00, Asia/Shanghai)",
+    )
+    parser.add_argument(
+        "--no-progress", action="store_true", help="no progress bar (errors are still shown)"
+    )
+
+
+def run(options: dict[str, Any], stdout: Any, stderr: Any) -> int:
+    paths: list[Path] = options["paths"]
+    for path in paths:
+        if not path.is_file():
+            raise CommandError(f"找不到文件 (no such file): {path}")
+    stream = cast("TextIO", _RawStream(stderr))
+    console = Console(
+        file=stream,
+        # A log file has no width: room for the bar's one final line instead of wrapping.
+        width=None if stream.isatty() else 120,
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
+    job = JsonlImport(
+        batch_size=options.get("batch_size") or DEFAULT_BATCH_SIZE,
+        limit=options.get("limit"),
+        status=options.get("status") or Article.Status.PUBLISHED,
+        undated_at=options.get("undated_at"),
+        report=console.print,
+    )
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(bar_width=20),
+        DownloadColumn(),
+        TextColumn("{task.fields[counts]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        disable=bool(options.get("no_progress")),
+    )
+    try:
+        with progress:
+            for path in paths:
+                task = progress.add_task(path.name, total=path.stat().st_size, counts="")
+
+                def advance(position: int, task: Any = task) -> None:
+                    counts = job.counts
+                    progress.update(
+                        task,
+                        completed=position,
+                        counts=f"+{counts.imported} ={counts.skipped} !{counts.failed}",
+                    )
+
+                job.run_file(path, advance)
+    except KeyboardInterrupt:
+        console.print(str(job.counts))
+        raise CommandError(
+            "已中断，再次运行同一命令即可继续 (interrupted; run the same command again to resume)",
+            returncode=130,
+        ) from None
+    console.print(str(job.counts))
+    return job.counts.failed
