@@ -91,23 +91,29 @@ def article_for_reader(pk: int) -> Article:
 
 
 def resolve_images(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Image blocks that name a library image get its URL, caption and credit (one query).
+    """Fill in library images that a block names but whose URL it does not carry yet.
 
-    The block's own caption and credit win: an editor may re-caption a photo for one story.
+    `actions.resolve_images` copies the URL in when an article is written; this catches
+    bodies stored before that (or by a path that skipped it), in one query, and costs
+    nothing when every block already has its `src`.
     """
-    ids = {b["image_id"] for b in blocks if b.get("type") == "image" and b.get("image_id")}
-    if not ids:
+    wanted = {
+        b["image_id"]
+        for b in blocks
+        if b.get("type") == "image" and b.get("image_id") and not b.get("src")
+    }
+    if not wanted:
         return blocks
-    images = {image.pk: image for image in Image.objects.filter(pk__in=ids)}
+    images = {image.pk: image for image in Image.objects.filter(pk__in=wanted)}
     resolved = []
     for block in blocks:
-        image = images.get(block.get("image_id", 0)) if block.get("type") == "image" else None
-        if image is not None:
+        image = images.get(block.get("image_id", 0)) if not block.get("src") else None
+        if image is not None and block.get("type") == "image":
+            # The block's own caption and credit win: an editor may re-caption one use.
             block = {
                 "src": image.file.url if image.file else "",
                 "caption": image.caption,
                 "credit": image.credit,
-                "alt": image.title,
                 "width": image.width,
                 "height": image.height,
                 **{k: v for k, v in block.items() if v},

@@ -12,5 +12,6 @@ urlpatterns = [
     path("zhuanti/<slug:slug>/", views.topic, name="topic"),
     path("people/<str:slug>/", views.person, name="person"),
     path("tag/<str:slug>/", views.tag, name="tag"),
+    path("about/", views.about, name="about"),
     path("<slug:slug>/", views.channel, name="channel"),
 ]

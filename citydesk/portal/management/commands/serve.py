@@ -52,7 +52,9 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         connection.close()  # each worker opens its own connection after the fork
         address = f"{options['host']}:{options['port']}"
-        self.stdout.write(f"citydesk 正在运行: http://{address}/  (newsroom: http://{address}/admin/)")
+        self.stdout.write(
+            f"citydesk 正在运行: http://{address}/  (newsroom: http://{address}/admin/)"
+        )
         self.stdout.flush()
         _Gunicorn(
             {

@@ -1,0 +1,59 @@
+"""Small formatting helpers for the reader site's templates."""
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django import template
+from django.core.paginator import Page
+from django.utils import dateformat, timezone
+
+register = template.Library()
+
+# The portal is a Suzhou paper: its times are Beijing time whatever TIME_ZONE a host sets.
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@register.filter
+def shanghai(value: datetime | None, fmt: str = "Y-m-d H:i:s") -> str:
+    if value is None:
+        return ""
+    if timezone.is_aware(value):
+        value = value.astimezone(SHANGHAI)
+    return dateformat.format(value, fmt)
+
+
+@register.filter
+def wan(value: int | None) -> str:
+    """A count the way Chinese sites print it: 9876, 1.2万, 35万."""
+    n = int(value or 0)
+    if n < 10_000:
+        return str(n)
+    if n < 100_000:
+        return f"{n / 10_000:.1f}".rstrip("0").rstrip(".") + "万"
+    return f"{n // 10_000}万"
+
+
+@register.simple_tag
+def page_numbers(page: Page) -> list[int | str]:
+    """Page numbers around the current one, with "…" for the gaps."""
+    return list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
+
+
+@register.simple_tag(takes_context=True)
+def page_href(context: dict[str, Any], number: int) -> str:
+    """A link to page `number` of this list that keeps every other query parameter."""
+    request = context["request"]
+    params = request.GET.copy()
+    if int(number) <= 1:
+        params.pop("page", None)
+    else:
+        params["page"] = str(number)
+    query = params.urlencode()
+    return f"{request.path}?{query}" if query else str(request.path)
+
+
+@register.simple_tag(takes_context=True)
+def absolute_url(context: dict[str, Any], path: str) -> str:
+    """Share cards (WeChat, Open Graph) need a full URL, not a path."""
+    return str(context["request"].build_absolute_uri(path))
