@@ -26,8 +26,19 @@ def test_app_suites_pass_on_postgresql(tmp_path):
     url = _postgres_url()
     env = {**os.environ, "CITYDESK_DATABASE_URL": url, "CITYDESK_DATA_DIR": str(tmp_path)}
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "citydesk", "-q", "-m", "not browser", "-p", "no:cacheprovider",
-         "-n", "0", "--create-db"],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "citydesk",
+            "-m",
+            "not browser",
+            "-p",
+            "no:cacheprovider",
+            "-n",
+            "0",
+            "--create-db",
+        ],
         cwd=REPO_ROOT,
         env=env,
         capture_output=True,
@@ -36,4 +47,5 @@ def test_app_suites_pass_on_postgresql(tmp_path):
     )
     tail = (result.stdout + result.stderr)[-4000:]
     assert result.returncode == 0, tail
-    assert " passed" in tail and "vendor=postgresql" in tail, tail
+    assert "vendor=postgresql" in result.stdout, result.stdout[:2000]
+    assert " passed" in tail and " failed" not in tail, tail

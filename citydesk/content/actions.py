@@ -6,12 +6,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
-from citydesk.content.models import Article, ArticleCredit, Channel, Image, Person, Tag
+from citydesk.content.models import (
+    Article,
+    ArticleCredit,
+    Channel,
+    Image,
+    Person,
+    Tag,
+    Topic,
+    TopicArticle,
+)
 
 VIDEO_CHANNEL_KIND = Channel.Kind.VIDEO
 
@@ -39,6 +49,7 @@ class ArticleData:
     is_recommended: bool = False
     is_slideshow: bool = False
     is_pinned: bool = False
+    view_count: int = 0  # carried over from the source, so the hot list starts filled
 
     def names(self, role: str) -> list[str]:
         return [name for r, name in self.credits if r == role]
@@ -143,6 +154,7 @@ def create_article(data: ArticleData, *, status: str = Article.Status.DRAFT) -> 
         is_recommended=data.is_recommended,
         is_slideshow=data.is_slideshow,
         is_pinned=data.is_pinned,
+        view_count=data.view_count,
     )
     article.save()
     article.channels.set(channels_for(data))
@@ -173,3 +185,69 @@ def do_unpublish_article(article: Article) -> Article:
 def record_view(article_id: int) -> None:
     """The simple view counter; one UPDATE, no read-modify-write race."""
     Article.objects.filter(pk=article_id).update(view_count=F("view_count") + 1)
+
+
+@transaction.atomic
+def set_article_cover(article: Article, filename: str, content: bytes) -> Article:
+    """Store `content` as the article's cover image (the list thumbnail and share image)."""
+    article.cover.save(filename, ContentFile(content), save=False)
+    article.save(update_fields=["cover", "updated_at"])
+    return article
+
+
+def create_image(
+    filename: str, content: bytes, *, title: str = "", caption: str = "", credit: str = ""
+) -> Image:
+    """A picture in the media library; width and height are read from the file."""
+    # Assigned, not file.save(): assignment is what fills width and height from the bytes.
+    image = Image(
+        file=ContentFile(content, name=filename),
+        title=title[:200],
+        caption=caption[:300],
+        credit=credit[:100],
+    )
+    image.save()
+    return image
+
+
+@transaction.atomic
+def set_person_profile(
+    person: Person, *, organization: str = "", title: str = "", bio: str = ""
+) -> Person:
+    """What the person page shows besides the name; empty arguments leave a field alone."""
+    fields = {"organization": organization, "title": title, "bio": bio}
+    changed = [name for name, value in fields.items() if value]
+    for name in changed:
+        setattr(person, name, fields[name])
+    if changed:
+        person.save(update_fields=changed)
+    return person
+
+
+@transaction.atomic
+def create_topic(
+    title: str,
+    articles: Iterable[Article] = (),
+    *,
+    intro: str = "",
+    cover: tuple[str, bytes] | None = None,
+    is_published: bool = True,
+    slug: str = "",
+) -> Topic:
+    """A 专题 with its articles in the given order; `cover` is (filename, bytes)."""
+    # Topic URLs take ASCII slugs only, so a Chinese title gets a short stable hash.
+    base = slugify(title) or "topic-" + hashlib.sha1(title.encode()).hexdigest()[:8]
+    topic = Topic(
+        title=title.strip()[:100],
+        slug=slug or unique_slug(Topic, base),
+        intro=intro,
+        is_published=is_published,
+    )
+    if cover is not None:
+        topic.cover.save(cover[0], ContentFile(cover[1]), save=False)
+    topic.save()
+    TopicArticle.objects.bulk_create(
+        TopicArticle(topic=topic, article=article, position=position)
+        for position, article in enumerate(articles)
+    )
+    return topic

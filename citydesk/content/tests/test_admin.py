@@ -64,23 +64,36 @@ def test_admin_is_in_chinese_and_lists_every_model(client, editor):
 def test_editor_writes_and_publishes_with_heading_image_and_page_break(client, editor):
     upload = SimpleUploadedFile("night.jpg", jpeg_bytes(), content_type="image/jpeg")
     resp = client.post(
-        "/admin/content/image/add/", {"file": upload, "title": "夜景", "caption": "平江路夜色",
-                                      "credit": "李明/摄"}
+        "/admin/content/image/add/",
+        {"file": upload, "title": "夜景", "caption": "平江路夜色", "credit": "李明/摄"},
     )
     assert resp.status_code == 302, resp.content.decode()[:500]
     image = Image.objects.get()
     assert (image.width, image.height) == (64, 48)
     writer = Person.objects.create(name="陈晓", slug="chenxiao")
 
-    body = f"第一页导语。\n\n## 线路一览\n\n[图片:{image.pk}]\n\n[分页]\n\n第二页正文<script>x()</script>。"
+    body = "\n\n".join(
+        [
+            "第一页导语。",
+            "## 线路一览",
+            f"[图片:{image.pk}]",
+            "[分页]",
+            "第二页正文<script>x()</script>。",
+        ]
+    )
     resp = client.post(
         "/admin/content/article/add/",
         article_form(body_text=body, **{"credits-0-person": writer.pk, "credits-0-role": "writer"}),
     )
     assert resp.status_code == 302, resp.content.decode()[:2000]
     article = Article.objects.get()
-    assert [b["type"] for b in article.body] == ["paragraph", "heading", "image", "pagebreak",
-                                                 "paragraph"]
+    assert [b["type"] for b in article.body] == [
+        "paragraph",
+        "heading",
+        "image",
+        "pagebreak",
+        "paragraph",
+    ]
     assert article.body[4]["text"] == "第二页正文。"
     assert article.page_count == 2
     assert article.body[2]["src"] == image.file.url

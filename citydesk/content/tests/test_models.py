@@ -106,9 +106,17 @@ def test_body_pages_split_at_page_breaks():
 def test_every_body_is_sanitised_on_save():
     article = make(
         body=[
-            {"type": "paragraph", "text": '好<script>alert(1)</script><b>粗</b><a href="javascript:x">链</a>'},
+            {
+                "type": "paragraph",
+                "text": '好<script>alert(1)</script><b>粗</b><a href="javascript:x">链</a>',
+            },
             {"type": "paragraph", "text": '<img src=x onerror="alert(1)">图'},
-            {"type": "image", "src": "javascript:alert(1)", "caption": "<i>说明</i>", "credit": "摄"},
+            {
+                "type": "image",
+                "src": "javascript:alert(1)",
+                "caption": "<i>说明</i>",
+                "credit": "摄",
+            },
             {"type": "video", "src": "https://v.example.cn/a.mp4", "onclick": "x"},
             {"type": "evil", "text": "x"},
             {"type": "paragraph", "text": "<script></script>"},
@@ -129,10 +137,31 @@ def test_a_body_that_is_not_a_list_is_refused():
 
 
 def test_admin_text_form_round_trips():
-    text = "导语段落\n\n## 小标题\n\n[图片:7 夜色中的古城|摄影 李明]\n\n[分页]\n\n[视频:https://v.example.cn/a.mp4 航拍]\n\n第二页正文"
+    text = "\n\n".join(
+        [
+            "导语段落",
+            "## 小标题",
+            "[图片:7 夜色中的古城|摄影 李明]",
+            "[分页]",
+            "[视频:https://v.example.cn/a.mp4 航拍]",
+            "第二页正文",
+        ]
+    )
     blocks = text_to_blocks(text)
-    assert [b["type"] for b in blocks] == ["paragraph", "heading", "image", "pagebreak", "video", "paragraph"]
-    assert blocks[2] == {"type": "image", "image_id": 7, "caption": "夜色中的古城", "credit": "摄影 李明"}
+    assert [b["type"] for b in blocks] == [
+        "paragraph",
+        "heading",
+        "image",
+        "pagebreak",
+        "video",
+        "paragraph",
+    ]
+    assert blocks[2] == {
+        "type": "image",
+        "image_id": 7,
+        "caption": "夜色中的古城",
+        "credit": "摄影 李明",
+    }
     assert text_to_blocks(blocks_to_text(blocks)) == blocks
 
 
