@@ -46,13 +46,19 @@ def headline() -> Article | None:
     return cards(live().filter(is_headline=True)).first()
 
 
-def slideshow(limit: int = 5) -> list[Article]:
-    return list(cards(live().filter(is_slideshow=True).exclude(cover=""))[:limit])
+def slideshow(limit: int = 5, exclude: Article | None = None) -> list[Article]:
+    qs = live().filter(is_slideshow=True).exclude(cover="")
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    return list(cards(qs)[:limit])
 
 
-def recommended(limit: int = 8) -> list[Article]:
-    """今日推荐: the editors' recommended flag, newest first."""
-    return list(cards(live().filter(is_recommended=True))[:limit])
+def recommended(limit: int = 8, exclude: Article | None = None) -> list[Article]:
+    """今日推荐: the editors' recommended flag, newest first; never the page's own article."""
+    qs = live().filter(is_recommended=True)
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    return list(cards(qs)[:limit])
 
 
 def hot(limit: int = 10) -> list[Article]:

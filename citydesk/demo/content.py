@@ -97,7 +97,7 @@ STORIES = [
 按照计划，首批街巷将在年内完成主体改造，其余街巷将在三年内陆续推进。
 """,
         hours_ago=2.4, writers=("陈思远",), photographers=("许卫东",), editor="范立言",
-        source=WANBAO, organization="姑苏晚讯记者", cover=("watertown", "dawn"),
+        source=WANBAO, organization="姑苏晚讯", cover=("watertown", "dawn"),
         tags=("古城保护", "城市更新", "姑苏区"), flags="headline slideshow recommended pinned", views=8650,
     ),
     Story(
@@ -113,7 +113,7 @@ STORIES = [
 延时运营期间，各车站相应增加值守人员，安保、保洁和设备巡检同步延长。运营部门提醒，延时运营为试行措施，乘客出行前可通过官方App或车站公告查询末班车时间，合理安排行程。
 """,
         hours_ago=6.5, writers=("沈嘉禾",), photographers=("蒋一帆",), editor="范立言",
-        source=PINDAO, organization="城市频道记者", cover=("rail", "night"),
+        source=PINDAO, organization="城市频道", cover=("rail", "night"),
         tags=("轨道交通", "夜间出行"), flags="recommended", views=5230,
     ),
     Story(
@@ -132,7 +132,7 @@ STORIES = [
 当地有关部门表示，将进一步完善退捕渔民的就业保障，通过巡护、生态养殖、渔家乐等多种渠道，让渔民上得了岸、稳得住业。
 """,
         hours_ago=20, writers=("周雨桐",), photographers=("许卫东",), editor="范立言",
-        source=WANBAO, organization="姑苏晚讯记者", cover=("lake", "dawn"),
+        source=WANBAO, organization="姑苏晚讯", cover=("lake", "dawn"),
         tags=("太湖", "生态保护", "退捕渔民"), flags="slideshow recommended", views=4120,
     ),
     Story(
@@ -148,7 +148,7 @@ STORIES = [
 园区相关负责人表示，将持续优化营商环境，围绕项目落地、研发投入、人才引进等提供全周期服务，推动签约项目早落地、早投产、早见效。
 """,
         hours_ago=30, writers=("陆文涛",), photographers=("蒋一帆",), editor="范立言",
-        source=PINDAO, organization="城市频道记者", cover=("skyline", "day"),
+        source=PINDAO, organization="城市频道", cover=("skyline", "day"),
         tags=("科技创新", "营商环境", "工业园区"), views=2310,
     ),
     Story(
@@ -163,7 +163,7 @@ STORIES = [
 对于不熟悉线上操作的市民，各级政务服务中心设置了帮办窗口，工作人员可以一对一指导。相关负责人表示，下一步还将推出更多“一件事”联办服务，让群众办事更省心。
 """,
         hours_ago=44, writers=("周雨桐",), editor="范立言", source=WANBAO,
-        organization="姑苏晚讯记者", cover=("park", "spring"),
+        organization="姑苏晚讯", cover=("park", "spring"),
         tags=("政务服务", "一件事一次办", "民生实事"), views=1980,
     ),
     Story(
@@ -180,7 +180,7 @@ STORIES = [
 湿地管理部门提醒，市民前往观鸟时请遵守相关规定，不要进入核心保护区域，不要投喂、追逐鸟类，拍摄时不要使用闪光灯，共同守护来之不易的生态环境。
 """,
         hours_ago=70, writers=("顾晓岚",), photographers=("潘若溪",), editor="范立言",
-        organization="名城苏州网记者", cover=("lake", "mist"),
+        organization="名城苏州网", cover=("lake", "mist"),
         tags=("湿地", "生态保护", "吴江"), views=1460,
     ),
     Story(
@@ -196,7 +196,7 @@ STORIES = [
 如今，书房每周都有活动：周三是老人读报会，周六是亲子阅读课，退休语文老师王老师还在这里开起了书法兴趣班。“以前邻居见面点个头，现在常在这里坐一坐、聊一聊。”
 """,
         hours_ago=95, writers=("周雨桐",), photographers=("许卫东",), editor="孙静怡",
-        source=WANBAO, organization="姑苏晚讯记者", cover=("street", "day"),
+        source=WANBAO, organization="姑苏晚讯", cover=("street", "day"),
         tags=("全民阅读", "社区", "常熟"), views=1720,
     ),
     Story(
@@ -211,7 +211,7 @@ STORIES = [
 相关负责人介绍，中心依托企业信用信息平台，整合纳税、社保、水电等数据，为缺少抵押物的小微企业建立信用画像，帮助银行更准确地评估风险。
 """,
         hours_ago=120, writers=("陆文涛",), editor="范立言", source=PINDAO,
-        organization="城市频道记者", cover=("skyline", "dusk"),
+        organization="城市频道", cover=("skyline", "dusk"),
         tags=("小微企业", "金融服务", "昆山"), views=860,
     ),
     Story(
@@ -225,7 +225,7 @@ STORIES = [
 ## 更多功能陆续上线
 市民卡运营方表示，后续还将接入更多场馆和文旅活动，并推出文旅消费优惠，方便市民和游客在苏州“一卡畅游”。
 """,
-        hours_ago=150, writers=("顾晓岚",), editor="孙静怡", organization="名城苏州网记者",
+        hours_ago=150, writers=("顾晓岚",), editor="孙静怡", organization="名城苏州网",
         cover=("garden", "day"), tags=("市民卡", "文旅", "智慧城市"), views=1320,
     ),
     # —— 国内 ——
@@ -392,7 +392,7 @@ STORIES = [
 社区负责人说，宣讲队讲的内容，很多都和居民的日常生活相关。居民提出的加装扶手、增设路灯等问题，社区都会认真研究，能解决的尽快解决。“理论宣讲和为民办事结合起来，大家才愿意听、愿意信。”
 """,
         hours_ago=33, writers=("顾晓岚",), photographers=("潘若溪",), editor="韩予安",
-        organization="名城苏州网记者", cover=("street", "dawn"),
+        organization="名城苏州网", cover=("street", "dawn"),
         tags=("理论宣讲", "基层治理", "社区"), views=610,
     ),
     Story(
@@ -424,7 +424,7 @@ STORIES = [
 走读之后，成员们轮流分享心得，有人写成文章，有人做成短视频。不少成员说，了解了城市的来路，对今天的城市建设也多了一分理解和认同。
 """,
         hours_ago=82, writers=("顾晓岚",), photographers=("潘若溪",), editor="韩予安",
-        organization="名城苏州网记者", cover=("garden", "spring"),
+        organization="名城苏州网", cover=("garden", "spring"),
         tags=("青年", "历史文化", "博物馆"), views=730,
     ),
     Story(
@@ -453,7 +453,7 @@ STORIES = [
 社区负责人表示，将继续完善积分规则，丰富志愿服务项目，让志愿服务成为居民生活的一部分。
 """,
         hours_ago=205, writers=("周雨桐",), editor="韩予安", source=WANBAO,
-        organization="姑苏晚讯记者", cover=("park", "spring"),
+        organization="姑苏晚讯", cover=("park", "spring"),
         tags=("志愿服务", "文明实践", "社区"), views=450,
     ),
     # —— 文旅 ——
@@ -488,7 +488,7 @@ STORIES = [
 离开平江路时已是深夜。游客散去，河边又恢复了安静。几户人家的窗户还亮着灯，那是属于老街自己的夜晚。
 """,
         hours_ago=14, writers=("顾晓岚", "陈思远"), photographers=("潘若溪", "许卫东"),
-        editor="孙静怡", organization="名城苏州网记者", cover=("watertown", "mist"),
+        editor="孙静怡", organization="名城苏州网", cover=("watertown", "mist"),
         tags=("平江路", "历史街区", "古城保护"), flags="slideshow recommended pinned", views=6420,
     ),
     Story(
@@ -506,7 +506,7 @@ STORIES = [
 园林管理部门表示，夜游项目严格控制游客数量，灯具安装不触碰文物本体，并配备专门的安全巡查人员，确保文物安全和游览秩序。
 """,
         hours_ago=18, writers=("顾晓岚",), photographers=("潘若溪",), editor="孙静怡",
-        organization="名城苏州网记者", cover=("garden", "night"),
+        organization="名城苏州网", cover=("garden", "night"),
         tags=("园林", "夜游", "文旅"), flags="slideshow recommended", views=5480,
     ),
     Story(
@@ -522,7 +522,7 @@ STORIES = [
 学校负责人表示，开设昆曲课不是为了培养专业演员，而是让孩子们了解家乡的传统文化。学校还组建了昆曲社团，每年都在校园艺术节上展演。
 """,
         hours_ago=40, writers=("周雨桐",), photographers=("许卫东",), editor="孙静怡",
-        source=WANBAO, organization="姑苏晚讯记者", cover=("garden", "spring"),
+        source=WANBAO, organization="姑苏晚讯", cover=("garden", "spring"),
         tags=("昆曲", "非遗", "校园"), views=2150,
     ),
     Story(
@@ -538,7 +538,7 @@ STORIES = [
 主办方表示，非遗市集将定期举办，希望让非遗走出展厅、走进生活，也为手艺人搭建展示和销售的平台。
 """,
         hours_ago=56, writers=("顾晓岚",), photographers=("潘若溪",), editor="孙静怡",
-        organization="名城苏州网记者", cover=("street", "dusk"),
+        organization="名城苏州网", cover=("street", "dusk"),
         tags=("非遗", "山塘街", "传统手工艺"), views=1890,
     ),
     Story(
@@ -554,7 +554,7 @@ STORIES = [
 运营方提醒，夜航班次需提前预约，乘船时请穿好救生衣，遵守船上安全规定。
 """,
         hours_ago=86, writers=("沈嘉禾",), photographers=("蒋一帆",), editor="孙静怡",
-        source=PINDAO, organization="城市频道记者", cover=("pagoda", "dusk"),
+        source=PINDAO, organization="城市频道", cover=("pagoda", "dusk"),
         tags=("大运河", "夜游", "文旅"), views=2640,
     ),
     Story(
@@ -572,7 +572,7 @@ STORIES = [
 管理部门提醒，周末和节假日步道游客较多，建议市民错峰出行、文明游览，爱护沿途设施和花草树木。
 """,
         hours_ago=104, writers=("陈思远",), photographers=("许卫东",), editor="孙静怡",
-        source=WANBAO, organization="姑苏晚讯记者", cover=("lake", "spring"),
+        source=WANBAO, organization="姑苏晚讯", cover=("lake", "spring"),
         tags=("绿道", "石湖", "休闲"), flags="slideshow", views=3760,
     ),
     Story(
@@ -587,7 +587,7 @@ STORIES = [
 “以前看山水画觉得都差不多，听了讲解才知道每一笔都有讲究。”一位观众说。
 据悉，展览将持续三个月，市民可通过线上平台免费预约参观。
 """,
-        hours_ago=175, writers=("顾晓岚",), editor="孙静怡", organization="名城苏州网记者",
+        hours_ago=175, writers=("顾晓岚",), editor="孙静怡", organization="名城苏州网",
         cover=("ink", "dawn"), tags=("书画", "展览", "美术馆"), views=1050,
     ),
     # —— 城事 ——
@@ -606,7 +606,7 @@ STORIES = [
 电梯投入使用后，每个单元都成立了电梯管理小组，与维保单位签订了维护合同，电费和维保费按户分摊。社区也将电梯纳入日常巡查，确保用得安全、用得长久。
 """,
         hours_ago=5, writers=("周雨桐",), photographers=("许卫东",), editor="孙静怡",
-        source=WANBAO, organization="姑苏晚讯记者", cover=("skyline", "dawn"),
+        source=WANBAO, organization="姑苏晚讯", cover=("skyline", "dawn"),
         tags=("加装电梯", "老旧小区改造", "民生实事"), flags="pinned recommended", views=4870,
     ),
     Story(
@@ -624,7 +624,7 @@ STORIES = [
 相关部门表示，口袋公园建成后将落实日常养护责任，并鼓励周边居民和单位参与认养，共同维护好家门口的绿地。
 """,
         hours_ago=22, writers=("陈思远",), photographers=("潘若溪",), editor="孙静怡",
-        organization="名城苏州网记者", cover=("park", "day"),
+        organization="名城苏州网", cover=("park", "day"),
         tags=("口袋公园", "绿化", "民生实事"), flags="recommended", views=2230,
     ),
     Story(
@@ -640,7 +640,7 @@ STORIES = [
 对于行动不便的老人，社区志愿者每天中午把饭菜送到家里。“送饭的时候顺便看看老人身体怎么样，有什么需要帮忙的。”志愿者小吴说，一来二去，大家都熟了。
 """,
         hours_ago=36, writers=("周雨桐",), photographers=("许卫东",), editor="孙静怡",
-        source=WANBAO, organization="姑苏晚讯记者", cover=("watertown", "day"),
+        source=WANBAO, organization="姑苏晚讯", cover=("watertown", "day"),
         tags=("助餐", "养老服务", "民生实事"), flags="recommended", views=3120,
     ),
     Story(
@@ -656,7 +656,7 @@ STORIES = [
 菜场二楼开出了社区食堂和小吃档口，还有修鞋、配钥匙、磨剪刀等便民服务。周末，菜场还会举办时令蔬菜展、亲子认菜等活动，吸引了不少年轻家庭。
 """,
         hours_ago=62, writers=("沈嘉禾",), photographers=("蒋一帆",), editor="孙静怡",
-        source=PINDAO, organization="城市频道记者", cover=("street", "autumn"),
+        source=PINDAO, organization="城市频道", cover=("street", "autumn"),
         tags=("菜场改造", "城市更新", "便民服务"), views=1670,
     ),
     Story(
@@ -671,7 +671,7 @@ STORIES = [
 排水设施建好后，日常维护同样重要。市政部门表示，将加强管网巡查和清淤，在汛期前后开展集中排查，及时发现和处理问题。
 """,
         hours_ago=140, writers=("沈嘉禾",), editor="孙静怡", source=PINDAO,
-        organization="城市频道记者", cover=("street", "mist"),
+        organization="城市频道", cover=("street", "mist"),
         tags=("排水", "市政设施", "民生实事"), views=920,
     ),
     Story(
@@ -686,7 +686,7 @@ STORIES = [
 据了解，老徐开出租车十多年，这已经不是他第一次归还乘客遗失的物品。
 """,
         hours_ago=46, writers=("沈嘉禾",), editor="孙静怡", source=PINDAO,
-        organization="城市频道记者", cover=("skyline", "night"),
+        organization="城市频道", cover=("skyline", "night"),
         tags=("好人好事", "出租车"), views=2760,
     ),
     Story(
@@ -701,7 +701,7 @@ STORIES = [
 社区负责人表示，“小巷管家”让居民和社区之间多了一座桥，很多问题在萌芽阶段就能得到解决。
 """,
         hours_ago=215, writers=("陈思远",), editor="孙静怡", source=WANBAO,
-        organization="姑苏晚讯记者", cover=("street", "dawn"),
+        organization="姑苏晚讯", cover=("street", "dawn"),
         tags=("基层治理", "智慧社区"), views=540,
     ),
     # —— 视频 (kind=video: the 视频 channel takes them automatically) ——
@@ -715,7 +715,7 @@ STORIES = [
 夜幕降临后，湖畔楼宇的灯光陆续亮起，湖面上的倒影随波晃动，又是另一番景象。
 """,
         hours_ago=4, writers=("沈嘉禾",), photographers=("蒋一帆",), video_editors=("林小满",),
-        editor="孙静怡", source=PINDAO, organization="城市频道记者", cover=("skyline", "dusk"),
+        editor="孙静怡", source=PINDAO, organization="城市频道", cover=("skyline", "dusk"),
         tags=("金鸡湖", "航拍", "城市风光"), flags="slideshow recommended", views=3980, video=True,
     ),
     Story(
@@ -728,7 +728,7 @@ STORIES = [
 太阳升起，薄雾散去，老街又迎来了熙熙攘攘的一天。
 """,
         hours_ago=28, writers=("沈嘉禾",), photographers=("蒋一帆",), video_editors=("林小满",),
-        editor="孙静怡", source=PINDAO, organization="城市频道记者", cover=("watertown", "dawn"),
+        editor="孙静怡", source=PINDAO, organization="城市频道", cover=("watertown", "dawn"),
         tags=("平江路", "水乡", "慢生活"), views=2480, video=True,
     ),
     Story(
@@ -741,7 +741,7 @@ STORIES = [
 不妨放慢脚步，在园林里找一处角落坐下来，看光影在粉墙上慢慢移动。
 """,
         hours_ago=66, writers=("顾晓岚",), photographers=("蒋一帆",), video_editors=("林小满",),
-        editor="孙静怡", source=PINDAO, organization="城市频道记者", cover=("garden", "autumn"),
+        editor="孙静怡", source=PINDAO, organization="城市频道", cover=("garden", "autumn"),
         tags=("园林", "光影"), views=1760, video=True,
     ),
     Story(
@@ -754,7 +754,7 @@ STORIES = [
 傍晚收船时，夕阳把湖面染成金色。第二天一早，他们又将准时出发。
 """,
         hours_ago=22, writers=("周雨桐",), photographers=("蒋一帆",), video_editors=("林小满",),
-        editor="范立言", source=PINDAO, organization="城市频道记者", cover=("lake", "day"),
+        editor="范立言", source=PINDAO, organization="城市频道", cover=("lake", "day"),
         tags=("太湖", "护湖员", "生态保护"), views=1340, video=True,
     ),
     Story(
@@ -767,7 +767,7 @@ STORIES = [
 每逢周末，运河边的步道上总有不少人驻足拍照，记录下古塔与城市灯火同框的画面。
 """,
         hours_ago=150, writers=("沈嘉禾",), photographers=("蒋一帆",), video_editors=("林小满",),
-        editor="孙静怡", source=PINDAO, organization="城市频道记者", cover=("pagoda", "night"),
+        editor="孙静怡", source=PINDAO, organization="城市频道", cover=("pagoda", "night"),
         tags=("大运河", "古塔", "夜景"), views=2090, video=True,
     ),
 ]  # fmt: skip

@@ -27,18 +27,19 @@ def paginate(request: HttpRequest, items: QuerySet[Any], per_page: int | None = 
     return paginator.page(number)
 
 
-def sidebar() -> dict[str, Any]:
-    return {"recommended": queries.recommended(), "hot": queries.hot()}
+def sidebar(current: Article | None = None) -> dict[str, Any]:
+    return {"recommended": queries.recommended(exclude=current), "hot": queries.hot()}
 
 
 def home(request: HttpRequest) -> HttpResponse:
     # Read once here: the nav, the channel blocks and the 滚动 link all need the list.
     channels = queries.nav_channels()
+    headline = queries.headline()
     context = {
         "nav_channels": channels,
         "rolling_channel": next((c for c in channels if c.kind == Channel.Kind.ROLLING), None),
-        "headline": queries.headline(),
-        "slides": queries.slideshow(),
+        "headline": headline,
+        "slides": queries.slideshow(exclude=headline),
         "latest": list(queries.cards(queries.live())[:12]),
         "blocks": queries.home_blocks(channels=channels),
         "topics": list(queries.topics()[:6]),
@@ -83,7 +84,7 @@ def article(request: HttpRequest, pk: int, page: int | None = None) -> HttpRespo
         ],
         "credits": credits,
         "channel": primary_channel(item),
-        **sidebar(),
+        **sidebar(current=item),
     }
     return render(request, "portal/article.html", context)
 

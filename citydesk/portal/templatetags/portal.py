@@ -24,6 +24,13 @@ def shanghai(value: datetime | None, fmt: str = "Y-m-d H:i:s") -> str:
 
 
 @register.filter
+def byline_prefix(organization: str) -> str:
+    """苏报融媒 -> 苏报融媒记者, as the reference page prints it; a title already there
+    (…记者, …评论员, …通讯员) is kept as it is."""
+    return organization if organization.endswith(("记者", "员")) else organization + "记者"
+
+
+@register.filter
 def wan(value: int | None) -> str:
     """A count the way Chinese sites print it: 9876, 1.2万, 35万."""
     n = int(value or 0)

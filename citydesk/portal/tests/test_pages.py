@@ -122,6 +122,34 @@ def test_home_shows_headline_slides_latest_blocks_topics_and_sidebar(client, sit
     assert ">40</span>" in hot  # the view count of the first
 
 
+def test_headline_is_not_repeated_in_the_slideshow(client, site):
+    site.feature.is_slideshow = True
+    site.feature.save(update_fields=["is_slideshow"])
+    html = page(client, "/")
+    assert site.feature.title in section(html, "headline")
+    assert site.feature.title not in section(html, "slideshow")
+
+
+def test_article_page_never_recommends_itself(client, site):
+    assert site.feature.is_recommended
+    picks = section(page(client, site.feature.get_absolute_url()), "box box-picks")
+    assert site.feature.title not in picks and site.fillers[5].title in picks
+
+
+@pytest.mark.parametrize(
+    ("organization", "shown"),
+    [
+        ("苏报融媒", "(苏报融媒记者 "),
+        ("姑苏晚讯记者", "(姑苏晚讯记者 "),
+        ("本网评论员", "(本网评论员 "),
+    ],
+)
+def test_byline_prefix_adds_reporter_only_when_missing(client, site, organization, shown):
+    Article.objects.filter(pk=site.feature.pk).update(byline_organization=organization)
+    text = visible(page(client, site.feature.get_absolute_url()))
+    assert shown in text and "记者记者" not in text
+
+
 def test_home_lists_nothing_a_reader_may_not_see(client, site):
     html = page(client, "/")
     for hidden in (site.draft, site.retracted, site.scheduled):
