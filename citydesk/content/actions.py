@@ -12,6 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
+from citydesk.content import signals
 from citydesk.content.models import (
     Article,
     ArticleCredit,
@@ -22,8 +23,66 @@ from citydesk.content.models import (
     Topic,
     TopicArticle,
 )
+from citydesk.content.signals import ArticleState
 
 VIDEO_CHANNEL_KIND = Channel.Kind.VIDEO
+
+
+def article_state(article_id: int) -> ArticleState | None:
+    """The stored state of an article (None if there is none), read from the database."""
+    article = Article.objects.filter(pk=article_id).first()
+    if article is None:
+        return None
+    person_ids = set(
+        ArticleCredit.objects.filter(article_id=article_id).values_list("person_id", flat=True)
+    )
+    if article.responsible_editor_id:
+        person_ids.add(article.responsible_editor_id)
+    return ArticleState(
+        article_id=article_id,
+        live=article.is_live,
+        page_count=article.page_count,
+        channel_ids=frozenset(article.channels.values_list("pk", flat=True)),
+        topic_ids=frozenset(
+            TopicArticle.objects.filter(article_id=article_id).values_list("topic_id", flat=True)
+        ),
+        person_ids=frozenset(person_ids),
+        tag_ids=frozenset(article.tags.values_list("pk", flat=True)),
+    )
+
+
+def announce_article_change(article_id: int, before: ArticleState | None) -> None:
+    """Send `article_changed` with the before and after states once the transaction commits.
+
+    Call inside the writing transaction, after every change to the article is made.
+    """
+    after = article_state(article_id)
+
+    def send() -> None:
+        signals.article_changed.send(Article, article_id=article_id, before=before, after=after)
+
+    transaction.on_commit(send)
+
+
+def announce_related_change(instance: Channel | Topic | Person | Tag) -> None:
+    """A channel, topic, person or tag changed: the pages that name it need refreshing."""
+    if isinstance(instance, Channel):
+        ids = Article.objects.filter(channels=instance)
+    elif isinstance(instance, Topic):
+        ids = Article.objects.filter(topicarticle__topic=instance)
+    elif isinstance(instance, Person):
+        ids = Article.objects.filter(credits__person=instance) | Article.objects.filter(
+            responsible_editor=instance
+        )
+    else:
+        ids = Article.objects.filter(tags=instance)
+    article_ids = list(ids.published().values_list("pk", flat=True).distinct())
+    model, pk = type(instance), instance.pk
+
+    def send() -> None:
+        signals.related_changed.send(model, instance_id=pk, article_ids=article_ids)
+
+    transaction.on_commit(send)
 
 
 @dataclass
@@ -160,25 +219,40 @@ def create_article(data: ArticleData, *, status: str = Article.Status.DRAFT) -> 
     article.channels.set(channels_for(data))
     article.tags.set([get_or_create_tag(t) for t in data.tags if t.strip()])
     set_credits(article, data.credits, data.organization)
+    announce_article_change(article.pk, None)
     return article
 
 
 @transaction.atomic
 def do_publish_article(article: Article, *, at: datetime | None = None) -> Article:
     """Publish now, or at `at` (a future time keeps it off the site until then)."""
+    before = article_state(article.pk)
     article.status = Article.Status.PUBLISHED
     if at is not None:
         article.published_at = at
     elif article.published_at is None or article.published_at > timezone.now():
         article.published_at = timezone.now()
     article.save(update_fields=["status", "published_at", "updated_at"])
+    announce_article_change(article.pk, before)
     return article
 
 
 @transaction.atomic
 def do_unpublish_article(article: Article) -> Article:
+    before = article_state(article.pk)
     article.status = Article.Status.UNPUBLISHED
     article.save(update_fields=["status", "updated_at"])
+    announce_article_change(article.pk, before)
+    return article
+
+
+@transaction.atomic
+def do_retract_article(article: Article) -> Article:
+    """撤稿: off every page for good (unpublish can be undone by publishing again)."""
+    before = article_state(article.pk)
+    article.status = Article.Status.RETRACTED
+    article.save(update_fields=["status", "updated_at"])
+    announce_article_change(article.pk, before)
     return article
 
 
@@ -190,8 +264,10 @@ def record_view(article_id: int) -> None:
 @transaction.atomic
 def set_article_cover(article: Article, filename: str, content: bytes) -> Article:
     """Store `content` as the article's cover image (the list thumbnail and share image)."""
+    before = article_state(article.pk)
     article.cover.save(filename, ContentFile(content), save=False)
     article.save(update_fields=["cover", "updated_at"])
+    announce_article_change(article.pk, before)
     return article
 
 
@@ -221,6 +297,7 @@ def set_person_profile(
         setattr(person, name, fields[name])
     if changed:
         person.save(update_fields=changed)
+        announce_related_change(person)
     return person
 
 
@@ -250,4 +327,5 @@ def create_topic(
         TopicArticle(topic=topic, article=article, position=position)
         for position, article in enumerate(articles)
     )
+    announce_related_change(topic)
     return topic

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from citydesk.content import actions
@@ -132,9 +133,24 @@ class ArticleAdmin(admin.ModelAdmin):
     ]
 
     def save_model(self, request: HttpRequest, obj: Article, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
+        # The form has already changed `obj` in memory; the database still holds the old
+        # state, which decides the pages that showed the article before this save.
+        # Kept on the object, not on this admin, which every request thread shares.
+        obj._state_before = actions.article_state(obj.pk) if change else None  # type: ignore[attr-defined]
         if obj.status == Article.Status.PUBLISHED and obj.published_at is None:
-            actions.do_publish_article(obj)
+            obj.published_at = timezone.now()
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        before = getattr(form.instance, "_state_before", None)
+        actions.announce_article_change(form.instance.pk, before)
+
+    def delete_model(self, request: HttpRequest, obj: Article) -> None:
+        before = actions.article_state(obj.pk)
+        pk = obj.pk
+        super().delete_model(request, obj)
+        actions.announce_article_change(pk, before)
 
     @admin.action(description=_("发布所选文章"))
     def publish(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
@@ -149,27 +165,35 @@ class ArticleAdmin(admin.ModelAdmin):
         self.message_user(request, _("已撤下 %d 篇文章") % queryset.count(), messages.SUCCESS)
 
 
+class AnnounceChangesMixin:
+    """Channel, topic, person and tag edits refresh every page that names them."""
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)  # type: ignore[misc]
+        actions.announce_related_change(form.instance)
+
+
 @admin.register(Channel)
-class ChannelAdmin(admin.ModelAdmin):
+class ChannelAdmin(AnnounceChangesMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "kind", "parent", "position", "in_nav"]
     list_editable = ["position", "in_nav"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(AnnounceChangesMixin, admin.ModelAdmin):
     list_display = ["title", "slug", "is_published", "position", "created_at"]
     inlines = [TopicArticleInline]
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(AnnounceChangesMixin, admin.ModelAdmin):
     list_display = ["name", "organization", "title"]
     search_fields = ["name", "organization"]
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(AnnounceChangesMixin, admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name"]
 
