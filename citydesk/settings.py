@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "citydesk.core",
     "citydesk.content",
+    "citydesk.publishing",
     "citydesk.portal",
     "citydesk.importers",
     "citydesk.demo",
