@@ -24,7 +24,7 @@ import json
 import lzma
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO, cast
@@ -46,6 +46,7 @@ from rich.progress import (
 from citydesk.content.actions import ArticleData, get_or_create_person, get_or_create_tag
 from citydesk.content.models import Article, ArticleCredit, Channel, Person, Tag
 from citydesk.content.sanitize import clean_blocks, text_to_html
+from citydesk.importers.bylines import Byline, take_byline
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEFAULT_BATCH_SIZE = 1000
@@ -54,160 +55,19 @@ XZ_MAGIC = b"\xfd7zXZ\x00"
 # under that so one code path works on every SQLite and on PostgreSQL.
 LOOKUP_CHUNK = 500
 
-Role = ArticleCredit.Role
-
 
 class LineError(ValueError):
     """A line that cannot become an article; the message is the reason shown to the user."""
 
 
 # ---------------------------------------------------------------------------------------
-# Bylines: "(视频编辑：张贝龙 文字编辑：温凤浩)", "（记者：周慧晓婉）", "（叶子/文）",
-# "(苏报融媒记者 朱琦 钱茹冰/文 王亭川/摄)", "(责编：吴昊)".
-
-RESPONSIBLE = "responsible"  # not an ArticleCredit role: it fills Article.responsible_editor
-BYLINE_LABELS: dict[str, str] = {
-    "视频编辑": Role.VIDEO_EDITOR,
-    "文字编辑": Role.TEXT_EDITOR,
-    "责任编辑": RESPONSIBLE,
-    "责编": RESPONSIBLE,
-    "编辑": Role.TEXT_EDITOR,
-    "记者": Role.WRITER,
-    "撰稿": Role.WRITER,
-    "文": Role.WRITER,
-    "摄影": Role.PHOTOGRAPHER,
-    "摄像": Role.PHOTOGRAPHER,
-    "摄": Role.PHOTOGRAPHER,
-}
-# Longest first, so 文字编辑 is not read as 文 + 字编辑.
-_LABEL = "|".join(sorted(map(re.escape, BYLINE_LABELS), key=len, reverse=True))
-_COLON_LABEL_RE = re.compile(rf"({_LABEL})\s*[:：]")
-_NAME_RE = re.compile(r"[\u4e00-\u9fff][\u4e00-\u9fff·]{1,7}|[A-Za-z][A-Za-z.'-]{1,29}")
-_NAME_PREFIX_RE = re.compile(r"^(?:本报记者|本报|记者|实习生|通讯员)+")
-_NAME_SEPARATORS_RE = re.compile(r"[\s、，,;；]+")
-_ORGANIZATION_RE = re.compile(r"[\u4e00-\u9fffA-Za-z]{2,20}")
-# A parenthesised group at the very end of the text, full- or half-width, unmatched inside.
-_TRAILING_GROUP_RE = re.compile(r"[(（]([^()（）\n]{1,120})[)）]\s*$")
+# Bodies: the byline taken off the end, then one paragraph per line.
 
 
-@dataclass
-class Byline:
-    credits: list[tuple[str, str]] = field(default_factory=list)  # (role, name)
-    responsible_editor: str = ""
-    organization: str = ""
-
-
-def _name(token: str) -> str | None:
-    """A person's name without "记者"/"实习生" in front; "" for a title alone; None if not one."""
-    name = _NAME_PREFIX_RE.sub("", token)
-    if not name:
-        return ""
-    return name if _NAME_RE.fullmatch(name) else None
-
-
-def _names(text: str) -> list[str] | None:
-    names = [_name(n) for n in _NAME_SEPARATORS_RE.split(text.strip()) if n]
-    if not names or None in names:
-        return None
-    return [n for n in names if n]
-
-
-def _add(byline: Byline, role: str, names: list[str]) -> None:
-    for name in names:
-        if role == RESPONSIBLE:
-            byline.responsible_editor = byline.responsible_editor or name
-        elif (role, name) not in byline.credits:
-            byline.credits.append((role, name))
-
-
-def _parse_colon_form(inner: str) -> Byline | None:
-    # re.split keeps the captured labels: ["", "视频编辑", "张贝龙 ", "文字编辑", "温凤浩"]
-    parts = _COLON_LABEL_RE.split(inner)
-    if len(parts) < 3:
-        return None
-    byline = Byline()
-    lead = parts[0].strip()
-    if lead:
-        # Only "新民晚报记者：张三" reads as an organisation before the first label.
-        if parts[1] != "记者" or not _ORGANIZATION_RE.fullmatch(lead):
-            return None
-        byline.organization = lead
-    for label, text in zip(parts[1::2], parts[2::2], strict=True):
-        names = _names(text)
-        if names is None:
-            return None
-        _add(byline, BYLINE_LABELS[label], names)
-    return byline if byline.credits or byline.responsible_editor else None
-
-
-def _parse_slash_form(inner: str) -> Byline | None:
-    """Names before "/文" (or after "文/"), the way print bylines write them."""
-    byline = Byline()
-    pending: list[str] = []
-    current: str | None = None  # the role of a "文/" or "记者" prefix, for names after it
-    for i, token in enumerate(inner.split()):
-        if "/" in token:
-            left, _, right = token.partition("/")
-            if left in BYLINE_LABELS:  # 文/王钟的, 文/记者
-                if pending:
-                    return None
-                current = BYLINE_LABELS[left]
-                name = _name(right) if right else ""
-                if name is None:
-                    return None
-                if name:
-                    pending.append(name)
-                continue
-            if right in BYLINE_LABELS:  # 钱茹冰/文
-                name = _name(left)
-                if name is None:
-                    return None
-                _add(byline, BYLINE_LABELS[right], [*pending, name] if name else pending)
-                pending, current = [], None
-                continue
-            return None
-        if token in BYLINE_LABELS:  # 记者 吴冬妮
-            current = BYLINE_LABELS[token]
-            continue
-        if i == 0 and token.endswith("记者") and _ORGANIZATION_RE.fullmatch(token[:-2]):
-            byline.organization = token[:-2]  # 苏报融媒记者 朱琦 钱茹冰/文
-            current = Role.WRITER
-            continue
-        name = _name(token)
-        if name is None:
-            return None
-        if name:
-            pending.append(name)
-    if pending:
-        if current is None:
-            return None  # bare names with no role: "(马舸)" may be anything
-        _add(byline, current, pending)
-    return byline if byline.credits or byline.responsible_editor else None
-
-
-def parse_byline(inner: str) -> Byline | None:
-    """The credits in the text inside a byline's parentheses, or None if it is not one."""
-    inner = inner.strip()
-    if _COLON_LABEL_RE.search(inner):
-        return _parse_colon_form(inner)
-    first = inner.split(maxsplit=1)[0] if inner else ""
-    if "/" in inner or first.endswith("记者"):
-        return _parse_slash_form(inner)
-    return None
-
-
-def split_byline(lines: list[str]) -> tuple[list[str], Byline | None]:
-    """Take a trailing byline off the body's last line (alone, or after the last sentence)."""
-    while lines and not lines[-1].strip():
-        lines = lines[:-1]
-    if not lines:
-        return lines, None
-    match = _TRAILING_GROUP_RE.search(lines[-1])
-    byline = parse_byline(match.group(1)) if match else None
-    if match is None or byline is None:
-        return lines, None
-    rest = lines[-1][: match.start()].rstrip()
-    return ([*lines[:-1], rest] if rest else lines[:-1]), byline
+def _take_byline(body: str) -> tuple[list[str], Byline]:
+    """The body's lines without the byline at its end, and the byline (empty if none)."""
+    body, byline = take_byline(body)
+    return body.splitlines(), byline or Byline()
 
 
 def body_blocks(lines: Sequence[str]) -> list[dict[str, Any]]:
@@ -282,7 +142,7 @@ class XwlbForm(Form):
             raise LineError("bad pub_time and broadcast_date") from None
 
     def article_data(self, record: dict[str, Any]) -> ArticleData:
-        lines, byline = split_byline(_text(record, "body").splitlines())
+        lines, byline = _take_byline(_text(record, "body"))
         sections = [s.strip() for s in re.split(r"[,，]", _text(record, "hl_tag")) if s.strip()]
         channels = [self.default_channel]
         channels += [self.section_channels[s] for s in sections if s in self.section_channels]
@@ -296,9 +156,9 @@ class XwlbForm(Form):
             summary=_text(record, "brief"),
             source=_text(record, "source") or "央视网",
             source_url=_text(record, "url"),
-            organization=byline.organization if byline else "",
-            credits=byline.credits if byline else [],
-            responsible_editor=byline.responsible_editor if byline else "",
+            organization=byline.organization,
+            credits=byline.credits,
+            responsible_editor=byline.responsible_editor,
             channels=list(dict.fromkeys(channels)),
             tags=keywords + sections,
             # Text transcripts stay articles; an item with no text is the full-broadcast
@@ -337,7 +197,7 @@ class SinaForm(Form):
             return self.undated_at or self.default_undated_at
 
     def article_data(self, record: dict[str, Any]) -> ArticleData:
-        lines, byline = split_byline(_text(record, "body").splitlines())
+        lines, byline = _take_byline(_text(record, "body"))
         category = _text(record, "category").lower()
         channel, category_tag = self.category_channels.get(category, ("", ""))
         return ArticleData(
@@ -345,9 +205,9 @@ class SinaForm(Form):
             body=body_blocks(lines),
             published_at=self.published_at(record),
             source="新浪",
-            organization=byline.organization if byline else "",
-            credits=byline.credits if byline else [],
-            responsible_editor=byline.responsible_editor if byline else "",
+            organization=byline.organization,
+            credits=byline.credits,
+            responsible_editor=byline.responsible_editor,
             channels=[channel] if channel else [],
             tags=[category_tag] if category_tag else [],
         )

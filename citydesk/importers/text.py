@@ -31,6 +31,7 @@ from citydesk.content import queries
 from citydesk.content.actions import ArticleData
 from citydesk.content.models import Article, ArticleCredit
 from citydesk.content.sanitize import clean_blocks, text_to_html
+from citydesk.importers.bylines import Byline, take_byline
 from citydesk.importers.common import Tally, Writer, store_once, write_json_line, write_line
 
 # The portal prints Beijing time whatever the server's zone is.
@@ -56,33 +57,13 @@ _FOLLOW_BOX = re.compile(r"^欢迎关注.{0,30}微信")
 # Sidebar widgets follow the article; from the first of them on nothing is body.
 WIDGET_TITLES = frozenset({"今日推荐", "热点排行", "相关新闻", "相关阅读", "推荐阅读", "热门推荐"})
 
-_CREDIT_PATTERNS = (
-    re.compile(r"^[(（]?(?:图片来源|图片|图源|摄影|图)\s*[:：/／]\s*([^\s(（)）]{1,20})[)）]?$"),
-    re.compile(r"^[(（]?([^\s(（)）/／]{1,20})\s*[/／]?\s*摄[)）]?$"),
+_LABELLED_CREDIT = re.compile(
+    r"^[(（]?(?:图片来源|图片|图源|摄影|图)\s*[:：/／]\s*([^\s(（)）]{1,20})[)）]?$"
 )
+_SIGNED_CREDIT = re.compile(r"^[(（]?([^\s(（)）/／]{1,20})\s*[/／]?\s*摄[)）]?$")
 _BARE_NAME = re.compile(r"^[\w·•]+$")
 
-_ROLE_WORDS = "文字|文|摄影|摄像|摄|视频|图文|图"
-_TRAILING_BYLINE = re.compile(
-    r"[(（]([^()（）]*(?:[/／]\s*(?:" + _ROLE_WORDS + r")|记者|通讯员)[^()（）]*)[)）]\s*$"
-)
-_ROLE_SEGMENT = re.compile(r"([^/／]*?)\s*[/／]\s*(" + _ROLE_WORDS + r")(?=[\s,，、;；]|$)")
-_TITLED_NAME = re.compile(r"^(.*?)(特约记者|见习记者|实习记者|首席记者|记者|通讯员|实习生)(.*)$")
-_NAME_SEPARATORS = re.compile(r"[\s、,，;；]+")
-# "This paper's reporter" names no organisation.
-_NO_ORGANIZATION = frozenset({"本报", "本台", "本网", "本刊"})
-
 Role = ArticleCredit.Role
-_ROLES: dict[str, tuple[str, ...]] = {
-    "文": (Role.WRITER,),
-    "文字": (Role.WRITER,),
-    "摄": (Role.PHOTOGRAPHER,),
-    "摄影": (Role.PHOTOGRAPHER,),
-    "图": (Role.PHOTOGRAPHER,),
-    "图文": (Role.WRITER, Role.PHOTOGRAPHER),
-    "视频": (Role.VIDEO_EDITOR,),
-    "摄像": (Role.VIDEO_EDITOR,),
-}
 
 
 class PageError(ValueError):
@@ -152,37 +133,6 @@ def parse_meta(line: str) -> dict[str, str]:
     return {label: value.strip() for label, value in zip(pieces[1::2], pieces[2::2], strict=True)}
 
 
-def parse_byline(text: str) -> tuple[str, list[tuple[str, str]]]:
-    """`苏报融媒记者 朱琦 钱茹冰/文 王亭川/摄` -> (organisation, [(role, name), ...])."""
-    segments: list[tuple[str, str]] = []
-    end = 0
-    for m in _ROLE_SEGMENT.finditer(text):
-        segments.append((m.group(1), m.group(2)))
-        end = m.end()
-    rest = text[end:].strip(" ,，、;；")
-    if rest:
-        segments.append((rest, "文"))  # names without a role wrote the piece
-    organization = ""
-    credits: list[tuple[str, str]] = []
-    for chunk, role_word in segments:
-        names: list[str] = []
-        for token in _NAME_SEPARATORS.split(chunk.strip()):
-            if not token:
-                continue
-            titled = _TITLED_NAME.match(token)
-            if titled:
-                org, name = titled.group(1).strip(), titled.group(3).strip()
-                if org and not organization and org not in _NO_ORGANIZATION:
-                    organization = org
-                if name:
-                    names.append(name)
-            else:
-                names.append(token)
-        for role in _ROLES[role_word]:
-            credits += [(role, name) for name in names if (role, name) not in credits]
-    return organization, credits
-
-
 def _split_header(lines: list[str]) -> tuple[str, dict[str, str], int]:
     """(title, meta fields, index of the first body line)."""
     for i, line in enumerate(lines):
@@ -246,15 +196,20 @@ def parse_page(text: str) -> Page:
     page_indents = bool(long_lines) and 2 * sum(x.indented for x in long_lines) >= len(long_lines)
 
     def byline_only(line: _Line) -> bool:
-        m = _TRAILING_BYLINE.search(line.text)
-        return m is not None and m.start() == 0
+        rest, byline = take_byline(line.text)
+        return byline is not None and not rest
 
     def credit_of(line: _Line) -> str | None:
-        if byline_only(line) or len(line.text) > 24:
+        if len(line.text) > 24:
             return None
-        for pattern in _CREDIT_PATTERNS:
-            if m := pattern.match(line.text):
-                return m.group(1)
+        # "(图：张三)" under a photo is its credit, though it would also read as a byline;
+        # "(张三/摄)" on a line of its own is the article's byline.
+        if m := _LABELLED_CREDIT.match(line.text):
+            return m.group(1)
+        if byline_only(line):
+            return None
+        if m := _SIGNED_CREDIT.match(line.text):
+            return m.group(1)
         bare = len(line.text) <= CREDIT_MAX_CHARS and _BARE_NAME.match(line.text)
         if bare and (line.text == source or (page_indents and not line.indented)):
             return line.text
@@ -289,7 +244,7 @@ def parse_page(text: str) -> Page:
         )
         blocks.append({"type": "heading" if is_heading else "paragraph", "text": line.text})
 
-    organization, credits = _take_byline(blocks)
+    byline = _take_byline(blocks) or Byline()
     if not any(b["type"] == "paragraph" for b in blocks):
         raise PageError("正文为空 (no body text)")
     body = clean_blocks(
@@ -300,30 +255,26 @@ def parse_page(text: str) -> Page:
         body=body,
         published_at=published_at,
         source=source,
-        organization=organization,
-        credits=credits,
-        responsible_editor=editor,
+        organization=byline.organization,
+        credits=byline.credits,
+        responsible_editor=editor or byline.responsible_editor,
         external_id=external_id(title, published_at),
     )
     return Page(article=article, declared_pages=declared)
 
 
-def _take_byline(blocks: list[dict[str, Any]]) -> tuple[str, list[tuple[str, str]]]:
-    """Cut the trailing (…/文 …/摄) off the last paragraph and read it."""
-    for index in range(len(blocks) - 1, -1, -1):
-        block = blocks[index]
-        if block["type"] != "paragraph":
-            continue
-        m = _TRAILING_BYLINE.search(block["text"])
-        if m is None:
-            return "", []
-        rest = block["text"][: m.start()].rstrip()
-        if rest:
-            block["text"] = rest
-        else:
-            del blocks[index]
-        return parse_byline(m.group(1))
-    return "", []
+def _take_byline(blocks: list[dict[str, Any]]) -> Byline | None:
+    """Cut the byline off the end of the last paragraph, dropping a paragraph it was all of."""
+    paragraphs = [i for i, block in enumerate(blocks) if block["type"] == "paragraph"]
+    if not paragraphs:
+        return None
+    last = paragraphs[-1]
+    rest, byline = take_byline(blocks[last]["text"])
+    if rest:
+        blocks[last]["text"] = rest
+    else:
+        del blocks[last]
+    return byline
 
 
 def external_id(title: str, published_at: datetime) -> str:

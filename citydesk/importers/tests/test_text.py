@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 
 from citydesk.content.models import Article, ArticleCredit, Person
 from citydesk.core.testing import REPO_ROOT, shared_data
-from citydesk.importers.text import PageError, parse_byline, parse_page
+from citydesk.importers.text import PageError, parse_page
 
 COMPARED_KEYS = (
     "title",
@@ -271,28 +271,6 @@ def test_impossible_time_is_refused():
 def test_page_without_body_is_refused():
     with pytest.raises(PageError, match="正文为空"):
         parse_page(synthetic_page([]))
-
-
-@pytest.mark.parametrize(
-    ("byline", "organization", "credits"),
-    [
-        (
-            "苏报融媒记者 朱一 钱二/文 王三/摄",
-            "苏报融媒",
-            [("writer", "朱一"), ("writer", "钱二"), ("photographer", "王三")],
-        ),
-        (
-            "记者 张三 通讯员 李四/文 王五/视频",
-            "",
-            [("writer", "张三"), ("writer", "李四"), ("video_editor", "王五")],
-        ),
-        ("本报记者 张三", "", [("writer", "张三")]),
-        ("苏州日报记者张三/图文", "苏州日报", [("writer", "张三"), ("photographer", "张三")]),
-        ("通讯员 李四 记者 张三/摄", "", [("photographer", "李四"), ("photographer", "张三")]),
-    ],
-)
-def test_byline_forms(byline, organization, credits):
-    assert parse_byline(byline) == (organization, credits)
 
 
 def test_trailing_byline_is_cut_from_the_last_paragraph():
