@@ -48,6 +48,7 @@ def article_state(article_id: int) -> ArticleState | None:
         ),
         person_ids=frozenset(person_ids),
         tag_ids=frozenset(article.tags.values_list("pk", flat=True)),
+        published_at=article.published_at,
     )
 
 
@@ -192,8 +193,12 @@ def create_article(data: ArticleData, *, status: str = Article.Status.DRAFT) -> 
     if not data.title.strip():
         raise ValueError("标题不能为空")
     published_at = data.published_at
-    if status == Article.Status.PUBLISHED and published_at is None:
-        published_at = timezone.now()
+    if status == Article.Status.PUBLISHED:
+        if published_at is None:
+            published_at = timezone.now()
+        elif published_at > timezone.now():
+            # Only the worker makes an article live later, so its pages are purged then.
+            status = Article.Status.SCHEDULED
     article = Article(
         title=data.title.strip()[:200],
         subtitle=data.subtitle[:200],
@@ -225,16 +230,59 @@ def create_article(data: ArticleData, *, status: str = Article.Status.DRAFT) -> 
 
 @transaction.atomic
 def do_publish_article(article: Article, *, at: datetime | None = None) -> Article:
-    """Publish now, or at `at` (a future time keeps it off the site until then)."""
+    """Publish now; a future `at` schedules instead (`do_schedule_article`), a past one backdates.
+
+    Publishing an article that is scheduled for later publishes it now.
+    """
+    now = timezone.now()
+    if at is not None and at > now:
+        return do_schedule_article(article, at)
     before = article_state(article.pk)
     article.status = Article.Status.PUBLISHED
     if at is not None:
         article.published_at = at
-    elif article.published_at is None or article.published_at > timezone.now():
-        article.published_at = timezone.now()
+    elif article.published_at is None or article.published_at > now:
+        article.published_at = now
     article.save(update_fields=["status", "published_at", "updated_at"])
     announce_article_change(article.pk, before)
     return article
+
+
+@transaction.atomic
+def do_schedule_article(article: Article, at: datetime) -> Article:
+    """定时发布: off the site until `at`, when the worker publishes it (`citydesk worker`)."""
+    if timezone.is_naive(at):
+        raise ValueError("定时发布时间必须带时区")
+    if at <= timezone.now():
+        when = timezone.localtime(at).strftime("%Y-%m-%d %H:%M:%S")
+        raise ValueError(f"定时发布时间 {when} 已经过去，请选择将来的时间")
+    before = article_state(article.pk)
+    article.status = Article.Status.SCHEDULED
+    article.published_at = at
+    article.save(update_fields=["status", "published_at", "updated_at"])
+    announce_article_change(article.pk, before)
+    return article
+
+
+def publish_due_articles(now: datetime | None = None) -> list[int]:
+    """Publish every scheduled article due by `now`; the ids this call published, in order.
+
+    Safe to run twice and from several workers at once: each article is published in its
+    own transaction, which takes the row first and checks again that it is still due. On
+    PostgreSQL a row another worker holds is skipped (`skip_locked`); SQLite's IMMEDIATE
+    transactions let one writer in at a time, so the second finds it published already.
+    """
+    now = now or timezone.now()
+    due = Article.objects.filter(status=Article.Status.SCHEDULED, published_at__lte=now)
+    published = []
+    for pk in list(due.order_by("published_at", "pk").values_list("pk", flat=True)):
+        with transaction.atomic():
+            article = due.select_for_update(skip_locked=True).filter(pk=pk).first()
+            if article is None:
+                continue
+            do_publish_article(article)
+        published.append(pk)
+    return published
 
 
 @transaction.atomic
@@ -256,9 +304,12 @@ def do_retract_article(article: Article) -> Article:
     return article
 
 
-def record_view(article_id: int) -> None:
-    """The simple view counter; one UPDATE, no read-modify-write race."""
-    Article.objects.filter(pk=article_id).update(view_count=F("view_count") + 1)
+def record_view(article_id: int) -> bool:
+    """The simple view counter; one UPDATE, no read-modify-write race.
+
+    False when no live article has this id (the view beacon answers 404 then)."""
+    live = Article.objects.published().filter(pk=article_id)
+    return live.update(view_count=F("view_count") + 1) > 0
 
 
 @transaction.atomic

@@ -1,0 +1,161 @@
+"""定时发布: scheduling an article, and publishing what is due (the worker's action)."""
+
+from datetime import datetime, timedelta
+
+import pytest
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from citydesk.content import actions, queries, signals
+from citydesk.content.actions import ArticleData
+from citydesk.content.models import Article, Channel
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def announced():
+    events: list[dict] = []
+
+    def on_article(sender, **kw):
+        events.append(kw)
+
+    signals.article_changed.connect(on_article)
+    yield events
+    signals.article_changed.disconnect(on_article)
+
+
+def draft(title: str = "运河灯会今晚开幕") -> Article:
+    data = ArticleData(
+        title=title, body=[{"type": "paragraph", "text": "灯会正文。"}], channels=["suzhou"]
+    )
+    return actions.create_article(data)
+
+
+def test_a_scheduled_article_stays_off_the_site_and_the_change_is_announced(
+    announced, django_capture_on_commit_callbacks
+):
+    article = draft()
+    at = timezone.now() + timedelta(hours=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.do_schedule_article(article, at)
+    article.refresh_from_db()
+    assert article.status == Article.Status.SCHEDULED
+    assert article.published_at == at
+    assert not article.is_live and article not in queries.live()
+    assert queries.next_scheduled_at() == at
+    [event] = announced
+    assert event["article_id"] == article.pk
+    assert not event["before"].live and not event["after"].live
+
+
+def test_a_time_in_the_past_is_refused_in_chinese():
+    article = draft()
+    with pytest.raises(ValueError, match="已经过去"):
+        actions.do_schedule_article(article, timezone.now() - timedelta(seconds=1))
+    with pytest.raises(ValueError, match="时区"):
+        actions.do_schedule_article(article, datetime(2099, 1, 1, 10))  # naive: no tzinfo
+    article.refresh_from_db()
+    assert article.status == Article.Status.DRAFT
+
+
+def test_publish_with_a_future_time_and_create_with_a_future_time_both_schedule():
+    later = timezone.now() + timedelta(minutes=5)
+    article = actions.do_publish_article(draft(), at=later)
+    assert (article.status, article.published_at) == (Article.Status.SCHEDULED, later)
+    created = actions.create_article(
+        ArticleData(title="明日预告", body=[], published_at=later), status=Article.Status.PUBLISHED
+    )
+    assert created.status == Article.Status.SCHEDULED
+    # A past time still backdates: that article is live at once.
+    earlier = timezone.now() - timedelta(days=1)
+    backdated = actions.do_publish_article(draft("旧闻补发"), at=earlier)
+    assert backdated.status == Article.Status.PUBLISHED and backdated in queries.live()
+
+
+def test_publishing_due_articles_keeps_the_scheduled_time_and_runs_once(
+    announced, django_capture_on_commit_callbacks, monkeypatch
+):
+    now = timezone.now()
+    clock = [now]
+    monkeypatch.setattr(timezone, "now", lambda: clock[0])  # every "now" is the test's
+    first, second, later = draft("一"), draft("二"), draft("三")
+    for article, seconds in [(second, 20), (first, 10), (later, 600)]:
+        actions.do_schedule_article(article, now + timedelta(seconds=seconds))
+    announced.clear()
+    at_fire = clock[0] = now + timedelta(seconds=30)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert actions.publish_due_articles(at_fire) == [first.pk, second.pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert actions.publish_due_articles(at_fire) == []
+    assert [e["article_id"] for e in announced] == [first.pk, second.pk]
+    assert all(not e["before"].live and e["after"].live for e in announced)
+    first.refresh_from_db()
+    assert first.status == Article.Status.PUBLISHED
+    assert first.published_at == now + timedelta(seconds=10)  # the scheduled time
+    later.refresh_from_db()
+    assert later.status == Article.Status.SCHEDULED
+    assert queries.next_scheduled_at() == now + timedelta(seconds=600)
+
+
+def test_unpublished_and_draft_articles_are_never_published_by_the_schedule():
+    past = timezone.now() - timedelta(hours=1)
+    off = actions.do_unpublish_article(actions.do_publish_article(draft("撤下稿"), at=past))
+    kept = draft("草稿")
+    assert actions.publish_due_articles(timezone.now()) == []
+    off.refresh_from_db()
+    kept.refresh_from_db()
+    assert (off.status, kept.status) == (Article.Status.UNPUBLISHED, Article.Status.DRAFT)
+
+
+def test_publishing_a_scheduled_article_by_hand_publishes_it_now():
+    article = actions.do_schedule_article(draft(), timezone.now() + timedelta(hours=1))
+    actions.do_publish_article(article)
+    assert article.status == Article.Status.PUBLISHED
+    assert article.published_at is not None and article.published_at <= timezone.now()
+    assert article in queries.live()
+
+
+# The admin: 已定时 with a future time schedules; 已发布 with a future time does too.
+
+
+@pytest.fixture
+def superuser_client(client):
+    client.force_login(User.objects.create_superuser("chief", password="pw-123456"))
+    return client
+
+
+def admin_form(status: str, at: datetime | None) -> dict:
+    local = timezone.localtime(at) if at else None
+    return {
+        "title": "元宵灯谜会",
+        "kind": "article",
+        "channels": [Channel.objects.get(slug="wenlv").pk],
+        "status": status,
+        "published_at_0": local.strftime("%Y-%m-%d") if local else "",
+        "published_at_1": local.strftime("%H:%M:%S") if local else "",
+        "body_text": "灯谜会正文。",
+        "credits-TOTAL_FORMS": "0",
+        "credits-INITIAL_FORMS": "0",
+        "credits-MIN_NUM_FORMS": "0",
+        "credits-MAX_NUM_FORMS": "1000",
+    }
+
+
+@pytest.mark.parametrize("status", ["scheduled", "published"])
+def test_admin_with_a_future_time_schedules(superuser_client, status):
+    at = (timezone.now() + timedelta(days=1)).replace(microsecond=0)
+    resp = superuser_client.post("/admin/content/article/add/", admin_form(status, at))
+    assert resp.status_code == 302, resp.content.decode()[:2000]
+    article = Article.objects.get()
+    assert (article.status, article.published_at) == (Article.Status.SCHEDULED, at)
+    assert article not in queries.live()
+
+
+@pytest.mark.parametrize("when", [None, timedelta(minutes=-5)])
+def test_admin_refuses_a_schedule_without_a_future_time(superuser_client, when):
+    at = timezone.now() + when if when is not None else None
+    resp = superuser_client.post("/admin/content/article/add/", admin_form("scheduled", at))
+    assert resp.status_code == 200
+    assert "定时发布需要填写一个将来的发布时间" in resp.content.decode()
+    assert not Article.objects.exists()
