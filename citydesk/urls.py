@@ -5,6 +5,10 @@ from django.views.static import serve as serve_file
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
+    # Before the portal: its "<slug>/" channel pattern is a catch-all.
+    path("", include("citydesk.syndication.urls")),
+    path("", include("citydesk.publishing.urls")),
+    path("search/", include("citydesk.search.urls")),
     path("", include("citydesk.portal.urls")),
 ]
 

@@ -51,6 +51,12 @@ class ArticleForm(forms.ModelForm):
             "status", "published_at", "is_headline", "is_recommended", "is_slideshow",
             "is_pinned", "external_id",
         ]  # fmt: skip
+        help_texts = {
+            "published_at": _(
+                "定时发布：状态选“已定时”并填写将来的时间，到点自动发布（误差不超过 2 秒）；"
+                "状态选“已发布”而时间在将来的，同样按定时处理。"
+            ),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -67,6 +73,14 @@ class ArticleForm(forms.ModelForm):
                 params={"ids": "、".join(str(i) for i in sorted(missing))},
             )
         return text
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or self.cleaned_data
+        if cleaned.get("status") == Article.Status.SCHEDULED:
+            at = cleaned.get("published_at")
+            if at is None or at <= timezone.now():
+                self.add_error("published_at", _("定时发布需要填写一个将来的发布时间"))
+        return cleaned
 
     def save(self, commit: bool = True) -> Article:
         self.instance.body = actions.resolve_images(
@@ -137,8 +151,12 @@ class ArticleAdmin(admin.ModelAdmin):
         # state, which decides the pages that showed the article before this save.
         # Kept on the object, not on this admin, which every request thread shares.
         obj._state_before = actions.article_state(obj.pk) if change else None  # type: ignore[attr-defined]
-        if obj.status == Article.Status.PUBLISHED and obj.published_at is None:
-            obj.published_at = timezone.now()
+        if obj.status == Article.Status.PUBLISHED:
+            if obj.published_at is None:
+                obj.published_at = timezone.now()
+            elif obj.published_at > timezone.now():
+                # Only the worker makes an article live later, so its pages are purged then.
+                obj.status = Article.Status.SCHEDULED
         super().save_model(request, obj, form, change)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:

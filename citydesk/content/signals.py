@@ -6,6 +6,7 @@ by content, so content never imports them. Every signal is sent from
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.dispatch import Signal
 
@@ -33,3 +34,5 @@ class ArticleState:
     topic_ids: frozenset[int]
     person_ids: frozenset[int]
     tag_ids: frozenset[int]
+    # Decides which month's article sitemap lists it (and the news sitemap's 48 hours).
+    published_at: datetime | None = None

@@ -43,6 +43,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from citydesk.content import signals
 from citydesk.content.actions import ArticleData, get_or_create_person, get_or_create_tag
 from citydesk.content.models import Article, ArticleCredit, Channel, Person, Tag
 from citydesk.content.sanitize import clean_blocks, text_to_html
@@ -349,6 +350,10 @@ class BulkWriter:
         ChannelLink.objects.bulk_create(channel_links)
         TagLink.objects.bulk_create(tag_links)
         ArticleCredit.objects.bulk_create(credits)
+        ids = [article.pk for article in articles]
+        # Announced after the batch commits, like every content write (the search index
+        # follows it); a batch rolled back announces nothing.
+        transaction.on_commit(lambda: signals.articles_bulk_created.send(Article, article_ids=ids))
 
     def _article(self, data: ArticleData) -> Article:
         editor = self.people.clean(data.responsible_editor)

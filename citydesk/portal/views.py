@@ -1,36 +1,77 @@
 """The reader site. Views parse the request, ask `queries`, and render."""
 
-from typing import Any
+import re
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
 from django.template import loader
+from django.utils.encoding import iri_to_uri
 
-from citydesk.content import actions, queries
+from citydesk.content import queries
 from citydesk.content.models import Article, ArticleCredit, Channel
+from citydesk.publishing.decorators import page_cache
 
 
-def paginate(request: HttpRequest, items: QuerySet[Any], per_page: int | None = None) -> Page:
+def paginate(
+    items: QuerySet[Any] | queries.PinnedFirst, number: int | None, per_page: int | None = None
+) -> Page:
+    # PinnedFirst counts and slices, all a Paginator does; the stubs also want int indexes.
     paginator = Paginator(
-        items, per_page or settings.CITYDESK_PAGE_SIZE, allow_empty_first_page=True
+        items,  # type: ignore[arg-type]
+        per_page or settings.CITYDESK_PAGE_SIZE,
+        allow_empty_first_page=True,
     )
-    raw = request.GET.get("page", "1")
-    try:
-        number = int(raw)
-    except ValueError:
-        raise Http404("页码无效") from None
+    number = 1 if number is None else number
     if number < 1 or number > paginator.num_pages:
         raise Http404("页码超出范围")
     return paginator.page(number)
 
 
-def sidebar(current: Article | None = None) -> dict[str, Any]:
-    return {"recommended": queries.recommended(exclude=current), "hot": queries.hot()}
+ListView = TypeVar("ListView", bound=Callable[..., HttpResponse])
 
 
+def paginated(view: ListView) -> ListView:
+    """Lists page by path (/suzhou/page/2/), never by query string, so every page of a
+    list is a file the page cache can hold. The old ?page=N answers a 301 to its path."""
+
+    @wraps(view)
+    def wrapped(
+        request: HttpRequest, *args: Any, page: int | None = None, **kwargs: Any
+    ) -> HttpResponse:
+        if "page" in request.GET or page == 1:
+            query = request.GET.copy()
+            raw = query.pop("page", [str(page)])[-1]
+            try:
+                number = int(raw)
+            except ValueError:
+                raise Http404("页码无效") from None
+            if number < 1:
+                raise Http404("页码超出范围")
+            location = list_page_path(request.path, number)
+            if query:
+                location += "?" + query.urlencode()
+            return HttpResponsePermanentRedirect(iri_to_uri(location))
+        return view(request, *args, page=page, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+PAGE_SUFFIX = re.compile(r"page/\d+/$")
+
+
+def list_page_path(path: str, number: int) -> str:
+    """The path of page `number` of the list that `path` (any of its pages) belongs to."""
+    base = PAGE_SUFFIX.sub("", path)
+    return base if number <= 1 else f"{base}page/{number}/"
+
+
+@page_cache
 def home(request: HttpRequest) -> HttpResponse:
     # Read once here: the nav, the channel blocks and the 滚动 link all need the list.
     channels = queries.nav_channels()
@@ -43,19 +84,21 @@ def home(request: HttpRequest) -> HttpResponse:
         "latest": list(queries.cards(queries.live())[:12]),
         "blocks": queries.home_blocks(channels=channels),
         "topics": list(queries.topics()[:6]),
-        **sidebar(),
     }
     return render(request, "portal/home.html", context)
 
 
-def channel(request: HttpRequest, slug: str) -> HttpResponse:
+@page_cache
+@paginated
+def channel(request: HttpRequest, slug: str, page: int | None = None) -> HttpResponse:
     ch = queries.channel_by_slug(slug)
     if ch.kind == Channel.Kind.TOPICS:
         return redirect("portal:topic_list")
-    page = paginate(request, queries.cards(queries.channel_articles(ch)))
-    return render(request, "portal/channel.html", {"channel": ch, "page": page, **sidebar()})
+    items = paginate(queries.channel_listing(ch), page)
+    return render(request, "portal/channel.html", {"channel": ch, "page": items})
 
 
+@page_cache
 def article(request: HttpRequest, pk: int, page: int | None = None) -> HttpResponse:
     item = queries.article_for_reader(pk)
     if page == 1:
@@ -65,7 +108,6 @@ def article(request: HttpRequest, pk: int, page: int | None = None) -> HttpRespo
     pages = item.pages()
     if number < 1 or number > len(pages):
         raise Http404("页码超出范围")
-    actions.record_view(item.pk)
     credits = list(item.credits.all())
     context = {
         "article": item,
@@ -84,7 +126,6 @@ def article(request: HttpRequest, pk: int, page: int | None = None) -> HttpRespo
         ],
         "credits": credits,
         "channel": primary_channel(item),
-        **sidebar(current=item),
     }
     return render(request, "portal/article.html", context)
 
@@ -96,34 +137,41 @@ def primary_channel(item: Article) -> Channel | None:
     return next(iter(ordinary or channels), None)
 
 
-def topic_list(request: HttpRequest) -> HttpResponse:
-    page = paginate(request, queries.topics(), per_page=12)
-    return render(
-        request, "portal/topic_list.html", {"page": page, "section": "topics", **sidebar()}
-    )
+@page_cache
+@paginated
+def topic_list(request: HttpRequest, page: int | None = None) -> HttpResponse:
+    items = paginate(queries.topics(), page, per_page=12)
+    return render(request, "portal/topic_list.html", {"page": items, "section": "topics"})
 
 
-def topic(request: HttpRequest, slug: str) -> HttpResponse:
+@page_cache
+@paginated
+def topic(request: HttpRequest, slug: str, page: int | None = None) -> HttpResponse:
     item = queries.topic_by_slug(slug)
-    page = paginate(request, queries.cards(queries.topic_articles(item)))
-    context = {"topic": item, "page": page, "section": "topics", **sidebar()}
+    items = paginate(queries.cards(queries.topic_articles(item)), page)
+    context = {"topic": item, "page": items, "section": "topics"}
     return render(request, "portal/topic.html", context)
 
 
-def person(request: HttpRequest, slug: str) -> HttpResponse:
+@page_cache
+@paginated
+def person(request: HttpRequest, slug: str, page: int | None = None) -> HttpResponse:
     item = queries.person_by_slug(slug)
-    page = paginate(request, queries.cards(queries.person_articles(item)))
-    return render(request, "portal/person.html", {"person": item, "page": page, **sidebar()})
+    items = paginate(queries.cards(queries.person_articles(item)), page)
+    return render(request, "portal/person.html", {"person": item, "page": items})
 
 
-def tag(request: HttpRequest, slug: str) -> HttpResponse:
+@page_cache
+@paginated
+def tag(request: HttpRequest, slug: str, page: int | None = None) -> HttpResponse:
     item = queries.tag_by_slug(slug)
-    page = paginate(request, queries.cards(queries.tag_articles(item)))
-    return render(request, "portal/tag.html", {"tag": item, "page": page, **sidebar()})
+    items = paginate(queries.cards(queries.tag_articles(item)), page)
+    return render(request, "portal/tag.html", {"tag": item, "page": items})
 
 
+@page_cache
 def about(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/about.html", sidebar())
+    return render(request, "portal/about.html")
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

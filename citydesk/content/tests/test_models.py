@@ -176,5 +176,21 @@ def test_unpublish_takes_an_article_off_the_site():
 def test_scheduled_publish_stays_off_until_its_time():
     article = make(status=Article.Status.DRAFT)
     actions.do_publish_article(article, at=timezone.now() + timedelta(hours=1))
-    assert article.status == Article.Status.PUBLISHED and not article.is_live
+    assert article.status == Article.Status.SCHEDULED and not article.is_live
     assert article not in queries.live()
+
+
+def test_channel_listing_puts_pinned_first_and_pages_through_the_rest():
+    now = timezone.now()
+    articles = [
+        make(f"稿{n}", channels=["suzhou"], published_at=now - timedelta(hours=n)) for n in range(7)
+    ]
+    pinned = make(
+        "置顶稿", channels=["suzhou"], is_pinned=True, published_at=now - timedelta(days=3)
+    )
+    listing = queries.channel_listing(Channel.objects.get(slug="suzhou"))
+    assert listing.count() == len(listing) == 8
+    assert listing[0:3] == [pinned, articles[0], articles[1]]
+    assert listing[3:6] == articles[2:5]
+    assert listing[6:9] == articles[5:7]
+    assert [a.pk for a in listing[0:8]] == [pinned.pk] + [a.pk for a in articles]

@@ -7,6 +7,9 @@ from zoneinfo import ZoneInfo
 from django import template
 from django.core.paginator import Page
 from django.utils import dateformat, timezone
+from django.utils.encoding import escape_uri_path
+
+from citydesk.portal.views import list_page_path
 
 register = template.Library()
 
@@ -49,15 +52,9 @@ def page_numbers(page: Page) -> list[int | str]:
 
 @register.simple_tag(takes_context=True)
 def page_href(context: dict[str, Any], number: int) -> str:
-    """A link to page `number` of this list that keeps every other query parameter."""
-    request = context["request"]
-    params = request.GET.copy()
-    if int(number) <= 1:
-        params.pop("page", None)
-    else:
-        params["page"] = str(number)
-    query = params.urlencode()
-    return f"{request.path}?{query}" if query else str(request.path)
+    """A link to page `number` of this list, by path (/suzhou/page/2/). It carries no
+    query string: pages with one are never served from the page cache."""
+    return escape_uri_path(list_page_path(context["request"].path, int(number)))
 
 
 @register.simple_tag(takes_context=True)

@@ -1,0 +1,26 @@
+"""The one interface every purge backend has."""
+
+from typing import Any
+
+
+class PurgeError(Exception):
+    """A backend could not purge some URLs; the message says which and why."""
+
+
+class PurgeBackend:
+    """Removes stale copies of pages from one place that keeps them.
+
+    `urls` are URL paths as Django sees them (`request.path`: decoded, so a person page
+    may be /people/李明/); a backend that talks HTTP encodes them. A backend raises
+    `PurgeError` (or any error) when it fails: the caller logs it and goes on, because a
+    purge runs after the change has committed and must never undo or block it.
+    """
+
+    def __init__(self, options: dict[str, Any] | None = None) -> None:
+        self.options = dict(options or {})
+
+    def purge(self, urls: list[str]) -> None:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"

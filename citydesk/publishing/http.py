@@ -1,0 +1,79 @@
+"""HTTP rules shared by Django, `citydesk serve` and the nginx config.
+
+One table says how long each kind of page may be kept and what type it is, so a page
+carries the same headers whichever server answers it. deploy/nginx/citydesk.conf.in
+repeats the Cache-Control values; tests/test_nginx.py checks that the two agree.
+"""
+
+import os
+import re
+from typing import Any
+
+from django.utils.http import http_date
+
+# Browsers keep a page briefly (a reader may see it at most max-age late); shared caches
+# (a CDN) keep it for a day because every change purges them through a purge backend.
+CACHE_RULES: list[tuple[re.Pattern[str], dict[str, Any]]] = [
+    # Article pages change rarely once published; edits purge them.
+    (re.compile(r"^/a/"), {"public": True, "max_age": 300, "s_maxage": 86400}),
+    (re.compile(r"^/fragments/"), {"public": True, "max_age": 60}),
+    (re.compile(r"^/robots\.txt$"), {"public": True, "max_age": 3600}),
+    (re.compile(r"\.xml$"), {"public": True, "max_age": 300, "s_maxage": 86400}),
+]
+# Home and lists: a new article appears on them often.
+DEFAULT_RULE: dict[str, Any] = {
+    "public": True,
+    "max_age": 60,
+    "s_maxage": 86400,
+    "stale_while_revalidate": 60,
+}
+
+HTML = "text/html; charset=utf-8"
+TYPES_BY_NAME = {
+    "rss.xml": "application/rss+xml; charset=utf-8",
+    "atom.xml": "application/atom+xml; charset=utf-8",
+}
+TYPES_BY_SUFFIX = {
+    ".html": HTML,
+    ".xml": "application/xml; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+}
+
+
+def cache_control_for(path: str) -> dict[str, Any]:
+    """Keyword arguments for django.utils.cache.patch_cache_control."""
+    for pattern, rule in CACHE_RULES:
+        if pattern.search(path):
+            return rule
+    return DEFAULT_RULE
+
+
+def cache_control_header(path: str) -> str:
+    parts = []
+    for key, value in cache_control_for(path).items():
+        name = key.replace("_", "-")
+        parts.append(name if value is True else f"{name}={value}")
+    return ", ".join(parts)
+
+
+def content_type_for(path: str) -> str | None:
+    """The Content-Type a front server gives the cached file of this URL path, or None
+    when the page cache does not serve that kind of file."""
+    name = "index.html" if path.endswith("/") else path.rsplit("/", 1)[-1]
+    if name in TYPES_BY_NAME:
+        return TYPES_BY_NAME[name]
+    return TYPES_BY_SUFFIX.get(os.path.splitext(name)[1])
+
+
+def media_type(content_type: str) -> str:
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def file_etag(mtime: float, size: int) -> str:
+    """The ETag nginx gives a static file, so a page keeps its ETag whether nginx,
+    `citydesk serve` or Django (just after writing the file) answers."""
+    return f'"{int(mtime):x}-{size:x}"'
+
+
+def file_last_modified(mtime: float) -> str:
+    return http_date(int(mtime))

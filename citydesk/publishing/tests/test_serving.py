@@ -1,0 +1,376 @@
+"""On a miss Django renders the page and writes it to the page cache, and only then.
+
+The page cache's own rules (paths, atomic writes, purge-safety) are in test_cache.py;
+these tests drive it through real requests to the portal.
+"""
+
+import signal
+from http.client import HTTPConnection
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.http import HttpResponse
+from django.test import RequestFactory
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from citydesk.portal.tests.sitedata import build_site
+from citydesk.publishing import http
+from citydesk.publishing.cache import PageCache
+from citydesk.publishing.middleware import is_cacheable
+from citydesk.publishing.tests.served import citydesk_serve, fetch
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def site():
+    return build_site()
+
+
+@pytest.fixture
+def cache():
+    return PageCache()
+
+
+def cached_files(cache: PageCache) -> list[str]:
+    """Every page file in the cache (variants and the purge mark left out)."""
+    if not cache.root.exists():
+        return []
+    return sorted(
+        "/" + str(p.relative_to(cache.root))
+        for p in cache.root.rglob("*")
+        if p.is_file() and p.suffix not in (".gz", ".br") and p.name != ".purged"
+    )
+
+
+def reader_urls(site) -> list[str]:
+    return [
+        "/",
+        "/suzhou/",
+        "/gundong/",
+        "/gundong/page/2/",
+        site.feature.get_absolute_url(),
+        site.paged.page_url(2),
+        "/zhuanti/",
+        site.topic.get_absolute_url(),
+        site.writer.get_absolute_url(),
+        site.feature.tags.get(name="城市更新").get_absolute_url(),
+        "/about/",
+    ]
+
+
+def test_every_reader_page_is_written_on_a_miss(client, site, cache):
+    for url in reader_urls(site):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response["X-Cache"] == "MISS", url
+        # The file holds exactly what the reader got, and its ETag is the one a front
+        # server will give the file, so the next request can be a 304 from either.
+        path = cache.path_for(response.wsgi_request.path)
+        assert path is not None and path.read_bytes() == response.content, url
+        stat = path.stat()
+        assert response["ETag"] == http.file_etag(stat.st_mtime, stat.st_size), url
+        assert response["Last-Modified"] == http.file_last_modified(stat.st_mtime), url
+        assert path.with_name(path.name + ".gz").is_file(), url
+        assert path.with_name(path.name + ".br").is_file(), url
+
+
+def test_chinese_urls_are_cached_under_their_decoded_path(client, site, cache):
+    url = site.writer.get_absolute_url()
+    assert "%E6%9D%8E%E6%98%8E" in url  # 李明, percent-encoded
+    assert client.get(url).status_code == 200
+    assert cached_files(cache) == ["/people/李明/index.html"]
+
+
+def test_a_query_string_never_makes_an_entry(client, site, cache):
+    for url in ["/?from=wx", site.feature.get_absolute_url() + "?utm_source=x", "/suzhou/?a=b"]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "X-Cache" not in response, url
+    assert cached_files(cache) == []
+
+
+def test_old_page_parameters_redirect_and_write_nothing(client, site, cache):
+    response = client.get("/gundong/?page=2")
+    assert response.status_code == 301 and response["Location"] == "/gundong/page/2/"
+    assert cached_files(cache) == []
+
+
+def test_not_found_is_the_portals_page_quickly_and_never_written(
+    client, site, cache, django_assert_max_num_queries
+):
+    urls = ["/a/999999/", "/nosuchchannel/", "/people/无此人/", "/a/1/99/", "/gundong/page/99/"]
+    for url in urls:
+        # What the view looked up (at most the article and its prefetches), then the
+        # nav of the 404 page: no list, no fragment, nothing that grows with content.
+        with django_assert_max_num_queries(5):
+            response = client.get(url)
+        assert response.status_code == 404, url
+        assert settings.SITE_NAME in response.content.decode(), url  # the portal's page
+    assert cached_files(cache) == []
+
+
+def test_drafts_and_retracted_articles_are_never_written(client, site, cache):
+    for article in (site.draft, site.retracted, site.scheduled):
+        assert client.get(article.get_absolute_url()).status_code == 404
+    assert cached_files(cache) == []
+
+
+def test_another_spelling_of_a_path_redirects_instead_of_making_an_entry(client, site, cache):
+    # A file under /a/0<id>/ would never be purged with /a/<id>/.
+    pk = site.feature.pk
+    response = client.get(f"/a/0{pk}/?x=1")
+    assert response.status_code == 301
+    assert response["Location"] == f"/a/{pk}/?x=1"
+    assert client.get("/gundong/page/02/")["Location"] == "/gundong/page/2/"
+    assert cached_files(cache) == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/a/..%2f..%2f..%2fetc/passwd",
+        "/a/../../etc/passwd/",
+        "/people/..%2F..%2Fescape/",
+        "/tag/%2e%2e/",
+        "/people/" + "很长" * 150 + "/",
+        "/" + "x/" * 600,
+    ],
+)
+def test_odd_urls_never_write_outside_the_cache(client, site, cache, tmp_path, url):
+    response = client.get(url)
+    assert response.status_code in (301, 404), url
+    written = [
+        p
+        for p in tmp_path.rglob("*")
+        if p.is_file() and "media" not in p.relative_to(tmp_path).parts
+    ]
+    assert all(p.is_relative_to(cache.root) for p in written), written
+    assert cached_files(cache) == []
+
+
+def test_post_and_logged_in_requests_are_not_written(client, site, cache):
+    assert client.post("/about/").status_code in (200, 403, 405)
+    assert cached_files(cache) == []
+    User.objects.create_user("editor", password="pw-123456")
+    client.login(username="editor", password="pw-123456")
+    assert client.get("/about/").status_code == 200
+    assert cached_files(cache) == []
+    client.logout()
+    assert client.get("/about/").status_code == 200
+    assert cached_files(cache) == ["/about/index.html"]
+
+
+def marked(response: HttpResponse) -> HttpResponse:
+    """As the page_cache decorator leaves a response."""
+    response.citydesk_cache = True  # type: ignore[attr-defined]
+    return response
+
+
+def test_responses_that_set_or_vary_on_cookies_are_not_cacheable(rf: RequestFactory):
+    request = rf.get("/about/")
+    plain = marked(HttpResponse("<p>x</p>"))
+    assert is_cacheable(request, plain)
+    with_cookie = marked(HttpResponse("<p>x</p>"))
+    with_cookie.set_cookie("csrftoken", "x")
+    assert not is_cacheable(request, with_cookie)
+    varies = marked(HttpResponse("<p>x</p>"))
+    varies["Vary"] = "Accept-Encoding, Cookie"
+    assert not is_cacheable(request, varies)
+    assert not is_cacheable(request, HttpResponse("<p>x</p>"))  # not marked
+    # A front server would serve /about/ as text/html: another type is not stored.
+    assert not is_cacheable(request, marked(HttpResponse("{}", content_type="application/json")))
+    assert not is_cacheable(rf.get("/about/?x=1"), plain)
+    assert not is_cacheable(rf.post("/about/"), plain)
+    assert not is_cacheable(rf.head("/about/"), marked(HttpResponse(status=204)))
+
+
+def test_the_setting_turns_writing_off(client, site, cache, settings):
+    settings.CITYDESK_PAGE_CACHE = False
+    response = client.get(site.feature.get_absolute_url())
+    assert response.status_code == 200 and "X-Cache" not in response
+    assert cached_files(cache) == []
+
+
+def test_a_purge_during_the_render_keeps_the_page_out(client, site, cache, monkeypatch):
+    # The purge lands after the request began: the render may have read the old data.
+    from citydesk.portal import views
+
+    render = views.render
+
+    def render_then_purge(*args, **kwargs):
+        response = render(*args, **kwargs)
+        cache.purge(["/about/"])
+        return response
+
+    monkeypatch.setattr(views, "render", render_then_purge)
+    assert client.get("/about/").status_code == 200
+    assert cached_files(cache) == []
+
+
+def test_every_cached_view_has_a_named_url():
+    """The canonical-path check reverses the URL name; an unnamed cached view would never
+    be written at all."""
+
+    def walk(patterns):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns)
+            elif isinstance(pattern, URLPattern):
+                yield pattern
+
+    cached = [
+        p for p in walk(get_resolver().url_patterns) if hasattr(p.callback, "citydesk_page_cache")
+    ]
+    assert len(cached) >= 9
+    assert all(p.name for p in cached), [str(p.pattern) for p in cached if not p.name]
+
+
+# `citydesk serve`: hits without Django, misses to Django ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    with citydesk_serve(tmp_path_factory.mktemp("served")) as server:
+        yield server
+
+
+def article_url(served, n: int = 0) -> str:
+    return f"/a/{served.article_ids[n]}/"
+
+
+def test_serve_renders_a_miss_then_answers_from_the_file(served):
+    url = article_url(served)
+    first, body = fetch(served.port, url)
+    assert first.status == 200 and first.getheader("X-Cache") == "MISS"
+    file = served.page_cache / url.strip("/") / "index.html"
+    assert file.read_bytes() == body
+    second, again = fetch(served.port, url)
+    assert second.getheader("X-Cache") == "HIT" and again == body
+    assert second.getheader("ETag") == first.getheader("ETag")
+    assert second.getheader("Content-Type") == "text/html; charset=utf-8"
+    assert second.getheader("Cache-Control") == http.cache_control_header(url)
+    # The hit is the file as it is now: a rewrite shows on the very next request.
+    file.write_bytes(body.replace("古城保护第1篇".encode(), "改写后的标题".encode()))
+    third, changed = fetch(served.port, url)
+    assert "改写后的标题" in changed.decode() and third.getheader("X-Cache") == "HIT"
+
+
+def test_serve_shows_a_purge_on_the_very_next_request(served):
+    url = article_url(served, 1)
+    fetch(served.port, url)
+    hit, _ = fetch(served.port, url)
+    assert hit.getheader("X-Cache") == "HIT"
+    file = served.page_cache / url.strip("/") / "index.html"
+    file.write_bytes(b"<p>stale</p>")
+    assert fetch(served.port, url)[1] == b"<p>stale</p>"
+    assert PageCache(served.page_cache).purge([url]) == [url]
+    after, fresh = fetch(served.port, url)
+    assert after.getheader("X-Cache") == "MISS" and b"stale" not in fresh
+    assert "古城保护第2篇" in fresh.decode()
+
+
+def test_serve_sends_query_strings_and_unknown_pages_to_django(served):
+    url = article_url(served, 2)
+    fetch(served.port, url)
+    file = served.page_cache / url.strip("/") / "index.html"
+    file.write_bytes(b"<p>cached copy</p>")
+    response, body = fetch(served.port, url + "?from=wx")
+    assert response.status == 200 and response.getheader("X-Cache") is None
+    assert "古城保护第3篇" in body.decode()
+    assert file.read_bytes() == b"<p>cached copy</p>"
+
+    response, body = fetch(served.port, "/a/99999/")
+    assert response.status == 404 and "名城苏州" in body.decode()
+    assert not (served.page_cache / "a" / "99999").exists()
+
+
+def test_serve_caches_and_hits_chinese_urls(served):
+    url = "/people/%E6%9D%8E%E6%98%8E/"  # 李明
+    first, body = fetch(served.port, url)
+    assert first.status == 200 and "李明" in body.decode()
+    assert (served.page_cache / "people" / "李明" / "index.html").read_bytes() == body
+    second, _ = fetch(served.port, url.lower())
+    assert second.getheader("X-Cache") == "HIT"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/a/..%2f..%2f..%2fetc/passwd",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/a/../../../etc/passwd",
+        "/people/" + "%E9%95%BF" * 300 + "/",
+        "/" + "x/" * 600,
+    ],
+)
+def test_serve_odd_urls_never_escape_the_cache(served, url):
+    before = set(served.data_dir.rglob("*"))
+    response, body = fetch(served.port, url)
+    assert response.status in (301, 400, 404), (url, response.status)
+    assert b"root:" not in body
+    assert set(served.data_dir.rglob("*")) - before <= set(served.page_cache.rglob("*"))
+    assert not any(
+        p.is_file() and ("etc" in p.parts or "长" in str(p)) for p in served.page_cache.rglob("*")
+    )
+
+
+def test_serve_never_serves_the_caches_own_files(served):
+    fetch(served.port, "/about/")
+    (served.page_cache / "about" / ".tmp-half").write_text("half a page")
+    PageCache(served.page_cache).purge(["/nothing/"])  # leaves the purge mark
+    for url in ["/.purged", "/about/index.html.gz", "/about/index.html.br", "/about/.tmp-half"]:
+        response, body = fetch(served.port, url)
+        assert response.status == 404, url
+        assert response.getheader("X-Cache") is None and b"half a page" not in body
+
+
+def test_serve_keeps_the_connection_and_serves_head(served):
+    url = "/suzhou/"
+    conn = HTTPConnection("127.0.0.1", served.port, timeout=10)
+    try:
+        bodies = []
+        for _ in range(3):  # miss, hit, hit on one connection
+            conn.request("GET", url)
+            response = conn.getresponse()
+            bodies.append(response.read())
+        assert bodies[0] == bodies[1] == bodies[2]
+        conn.request("HEAD", url)
+        head = conn.getresponse()
+        assert head.read() == b""
+        assert head.getheader("Content-Length") == str(len(bodies[0]))
+        assert head.getheader("X-Cache") == "HIT"
+        conn.request("GET", "/admin/login/")  # the newsroom, on the same connection
+        login = conn.getresponse()
+        assert login.status == 200 and b"csrfmiddlewaretoken" in login.read()
+    finally:
+        conn.close()
+
+
+def test_serve_passes_posts_and_static_files_to_django(served):
+    response, _ = fetch(served.port, "/admin/login/", method="POST", body=b"username=x")
+    assert response.status == 403  # Django's CSRF check answered
+    response, body = fetch(served.port, "/static/portal/portal.css")
+    assert response.status == 200 and b"PingFang SC" in body
+    assert response.getheader("Content-Type").startswith("text/css")
+
+
+def test_serve_streams_big_answers_from_django(served):
+    # Media goes through Django's file view here: bigger than the front collects whole.
+    data = bytes(range(256)) * 4096  # 1 MiB
+    media = served.data_dir / "media" / "clips"
+    media.mkdir(parents=True, exist_ok=True)
+    (media / "big.bin").write_bytes(data)
+    response, body = fetch(served.port, "/media/clips/big.bin")
+    assert response.status == 200 and body == data
+
+
+def test_serve_runs_several_workers_and_stops_gracefully(tmp_path):
+    with citydesk_serve(tmp_path / "data", workers=2) as server:
+        urls = [f"/a/{pk}/" for pk in server.article_ids]
+        for url in urls * 4:
+            assert fetch(server.port, url)[0].status == 200
+        process = server.process
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0

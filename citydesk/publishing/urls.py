@@ -1,0 +1,11 @@
+from django.urls import path
+
+from citydesk.publishing import views
+
+app_name = "publishing"
+
+urlpatterns = [
+    path("fragments/picks/", views.picks, name="picks"),
+    path("fragments/hot/", views.hot, name="hot"),
+    path("beacon/view/<int:pk>/", views.view_beacon, name="view_beacon"),
+]
