@@ -1,0 +1,206 @@
+"""Writes to the search index: index and unindex articles, rebuild the whole index.
+
+Only published articles are indexed (one whose publish time is still ahead is indexed
+too, and hidden by every search until that time); anything else is removed. Each call
+works in batches with a short transaction each, so a rebuild can run while the site
+serves readers and writers.
+"""
+
+import html
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from citydesk.content.models import Article, ArticleCredit
+from citydesk.core.text import index_text, parse_query
+from citydesk.search import dictionary
+from citydesk.search.backends import get_backend
+from citydesk.search.backends.base import Filters, IndexDocument, SearchBackend
+
+BATCH_SIZE = 500
+_TAG = re.compile(r"<[^>]*>")
+
+
+def body_text(blocks: Sequence[dict[str, Any]]) -> str:
+    """The words a reader sees in a body: paragraphs, headings, captions.
+
+    Bodies passed `clean_blocks`, so their HTML is well formed and a regular expression
+    is enough to drop the tags (and several times faster than an HTML parser).
+    """
+    parts = []
+    for block in blocks:
+        kind = block.get("type")
+        if kind in ("paragraph", "heading"):
+            parts.append(html.unescape(_TAG.sub("", str(block.get("text", "")))))
+        elif kind in ("image", "video") and block.get("caption"):
+            parts.append(html.unescape(str(block["caption"])))
+    return "\n".join(parts)
+
+
+def _chunks(ids: Sequence[int], size: int = BATCH_SIZE) -> Iterator[Sequence[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def documents(article_ids: Iterable[int]) -> list[IndexDocument]:
+    """Index documents of the published articles among `article_ids` (three queries)."""
+    ids = list(dict.fromkeys(article_ids))
+    rows = list(
+        Article.objects.filter(pk__in=ids, status=Article.Status.PUBLISHED)
+        .exclude(published_at=None)
+        .values(
+            "pk",
+            "title",
+            "subtitle",
+            "summary",
+            "body",
+            "source",
+            "byline_organization",
+            "published_at",
+            "responsible_editor__name",
+        )
+    )
+    found = [row["pk"] for row in rows]
+    names: dict[int, list[str]] = defaultdict(list)
+    tags = Article.tags.through.objects.filter(article_id__in=found)
+    for article_id, name in tags.values_list("article_id", "tag__name"):
+        names[article_id].append(name)
+    people = ArticleCredit.objects.filter(article_id__in=found)
+    for article_id, name in people.values_list("article_id", "person__name"):
+        names[article_id].append(name)
+    docs = []
+    for row in rows:
+        published_at = row["published_at"]
+        if published_at is None:  # excluded by the query; for the type checker
+            continue
+        meta = [
+            *names[row["pk"]],
+            row["responsible_editor__name"] or "",
+            row["source"],
+            row["byline_organization"],
+        ]
+        docs.append(
+            IndexDocument(
+                article_id=row["pk"],
+                title=index_text(f"{row['title']}\n{row['subtitle']}"),
+                body=index_text(f"{row['summary']}\n{body_text(row['body'] or [])}"),
+                meta=index_text("\n".join(meta)),
+                published_at=published_at,
+                source=row["source"],
+            )
+        )
+    return docs
+
+
+def index_articles(article_ids: Iterable[int], *, backend: SearchBackend | None = None) -> int:
+    """Bring the index in line with these articles: add the published, drop the rest."""
+    backend = backend or get_backend()
+    ids = list(dict.fromkeys(article_ids))
+    if not ids:
+        return 0
+    dictionary.refresh(force=True)
+    added = 0
+    for chunk in _chunks(ids):
+        docs = documents(chunk)
+        added += backend.add_bulk(docs)
+        gone = set(chunk) - {d.article_id for d in docs}
+        if gone:
+            backend.delete(gone)
+    return added
+
+
+def unindex_articles(article_ids: Iterable[int], *, backend: SearchBackend | None = None) -> None:
+    (backend or get_backend()).delete(list(article_ids))
+
+
+@dataclass
+class ReindexResult:
+    indexed: int = 0
+    removed: int = 0
+
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+def _published_ids(since: datetime | None) -> list[int]:
+    qs = Article.objects.filter(status=Article.Status.PUBLISHED)
+    if since is not None:
+        qs = qs.filter(Q(updated_at__gte=since) | Q(published_at__gte=since))
+    return list(qs.order_by("pk").values_list("pk", flat=True))
+
+
+def ids_containing(word: str, *, backend: SearchBackend | None = None) -> list[int]:
+    """Articles whose indexed text has `word`, whole or as the pieces an older dictionary
+    cut it into (what `reindex --containing` rebuilds after a dictionary change)."""
+    backend = backend or get_backend()
+    dictionary.refresh(force=True)
+    query = parse_query(word)
+    filters = Filters(now=timezone.now() + timedelta(days=365 * 100))
+    ids: list[int] = []
+    while True:
+        found = backend.search(
+            query, filters, sort="time", limit=1000, offset=len(ids), count=False
+        ).hits
+        ids.extend(hit.article_id for hit in found)
+        if len(found) < 1000:
+            return ids
+
+
+def reindex(
+    *,
+    since: datetime | None = None,
+    containing: str = "",
+    clear: bool = False,
+    batch_size: int = BATCH_SIZE,
+    progress: Progress | None = None,
+    backend: SearchBackend | None = None,
+) -> ReindexResult:
+    """Rebuild the index in place, batch by batch; readers keep getting answers meanwhile.
+
+    With neither `since` nor `containing` every published article is indexed again and
+    index entries of articles that are no longer published are removed. `clear` empties
+    the index first (searches find less until it is done).
+    """
+    backend = backend or get_backend()
+    result = ReindexResult()
+    partial = since is not None or bool(containing)
+    if clear and not partial:
+        backend.clear()
+    ids = _published_ids(since)
+    if containing:
+        wanted = set(ids_containing(containing, backend=backend))
+        ids = [pk for pk in ids if pk in wanted] if since is not None else sorted(wanted)
+    total = len(ids)
+    done = 0
+    for chunk in _chunks(ids, max(1, batch_size)):
+        result.indexed += index_articles(chunk, backend=backend)
+        done += len(chunk)
+        if progress:
+            progress(done, total)
+    if not partial:
+        result.removed = _remove_unpublished(backend, set(ids))
+        backend.optimize()
+    return result
+
+
+def _remove_unpublished(backend: SearchBackend, published: set[int]) -> int:
+    """Entries left by articles unpublished or deleted while nobody was listening."""
+    removed = 0
+    candidates = [pk for pk in backend.all_indexed_ids() if pk not in published]
+    for chunk in _chunks(candidates):
+        # An article published after the rebuild listed its ids is not stale.
+        live = set(
+            Article.objects.filter(pk__in=chunk, status=Article.Status.PUBLISHED).values_list(
+                "pk", flat=True
+            )
+        )
+        gone = [pk for pk in chunk if pk not in live]
+        backend.delete(gone)
+        removed += len(gone)
+    return removed

@@ -1,0 +1,81 @@
+"""The backend contract, run against SQLite FTS5 and PostgreSQL.
+
+Each runs where the test database is of its kind: SQLite in the ordinary run, PostgreSQL
+when tests/test_postgres.py runs the app suites again against a PostgreSQL server.
+"""
+
+import os
+
+import pytest
+from django.db import connection
+from django.test import override_settings
+
+from citydesk.core.testing import require_service
+from citydesk.core.text import parse_query
+from citydesk.search.backends import get_backend
+from citydesk.search.backends.base import Filters, IndexDocument, SearchBackend
+from citydesk.search.backends.postgres import PostgresBackend
+from citydesk.search.backends.sqlite_fts5 import SQLiteFTS5Backend
+from citydesk.search.tests.contract import BackendContract
+
+
+class TestSQLiteFTS5(BackendContract):
+    @pytest.fixture
+    def backend(self, db):
+        if connection.vendor != "sqlite":
+            pytest.skip("the test database is not SQLite")
+        return SQLiteFTS5Backend("test", {})
+
+
+class TestPostgres(BackendContract):
+    @pytest.fixture
+    def backend(self, db):
+        if connection.vendor != "postgresql":
+            require_service(
+                bool(os.environ.get("CITYDESK_TEST_POSTGRES_URL")),
+                "CITYDESK_TEST_POSTGRES_URL is not set (no PostgreSQL server)",
+            )
+            pytest.skip("runs in the PostgreSQL pass (tests/test_postgres.py)")
+        return PostgresBackend("test", {})
+
+
+@pytest.mark.django_db
+def test_auto_picks_the_backend_of_the_database():
+    expected = {"sqlite": SQLiteFTS5Backend, "postgresql": PostgresBackend}[connection.vendor]
+    assert type(get_backend()) is expected
+
+
+@pytest.mark.django_db
+def test_backend_named_in_settings_and_options():
+    short = {"sqlite": "sqlite", "postgresql": "postgres"}[connection.vendor]
+    config = {"default": {"BACKEND": short, "OPTIONS": {"TITLE_WEIGHT": 4, "RECENCY_WEIGHT": 0}}}
+    with override_settings(SEARCH_BACKENDS=config):
+        backend = get_backend()
+        assert (backend.title_weight, backend.recency_weight) == (4.0, 0.0)
+
+
+@pytest.mark.django_db
+def test_a_backend_for_another_database_is_refused():
+    from django.core.exceptions import ImproperlyConfigured
+
+    other = {"sqlite": "postgres", "postgresql": "sqlite"}[connection.vendor]
+    with (
+        override_settings(SEARCH_BACKENDS={"default": {"BACKEND": other}}),
+        pytest.raises(ImproperlyConfigured),
+    ):
+        get_backend()
+
+
+def test_the_base_class_leaves_every_operation_to_subclasses():
+    base = SearchBackend("x", {})
+    doc = IndexDocument(1, "a", "b", "", published_at=None)  # type: ignore[arg-type]
+    for call in (
+        lambda: base.add(doc),
+        lambda: base.add_bulk([doc]),
+        lambda: base.delete([1]),
+        lambda: base.search(parse_query("a"), Filters(now=None)),  # type: ignore[arg-type]
+        lambda: base.indexed_ids(),
+        lambda: base.clear(),
+    ):
+        with pytest.raises(NotImplementedError):
+            call()
