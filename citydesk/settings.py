@@ -4,6 +4,7 @@ Everything a deployment changes comes from environment variables; the defaults a
 embedded single-machine set-up (SQLite, files under ./var).
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -25,6 +26,9 @@ CSRF_TRUSTED_ORIGINS = [
 
 SITE_NAME = os.environ.get("CITYDESK_SITE_NAME", "名城苏州")
 SITE_WECHAT_ID = os.environ.get("CITYDESK_WECHAT_ID", "citydesk_demo")
+# The origin every absolute URL (canonical, feeds, sitemaps, share cards) is built on.
+# Not the request's host: one cached page is served to every host name the site answers to.
+SITE_URL = os.environ.get("CITYDESK_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -37,14 +41,20 @@ INSTALLED_APPS = [
     "citydesk.core",
     "citydesk.content",
     "citydesk.publishing",
+    "citydesk.syndication",
     "citydesk.portal",
     "citydesk.importers",
     "citydesk.demo",
+    "citydesk.worker",
+    "citydesk.search",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # ETag/304 for pages Django renders; above the page cache so it sees the file's ETag.
+    "django.middleware.http.ConditionalGetMiddleware",
+    "citydesk.publishing.middleware.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -116,7 +126,15 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
-PAGE_CACHE_DIR = DATA_DIR / "pagecache"
+# Its own variable so a deployment can put it on a fast disk (or tmpfs) of its own.
+PAGE_CACHE_DIR = Path(os.environ.get("CITYDESK_PAGE_CACHE_DIR", DATA_DIR / "pagecache")).resolve()
+# Where a change's stale URLs are purged: a JSON list shaped like Django's CACHES (see
+# citydesk/publishing/backends/__init__.py). Default: the page cache's files.
+PURGE_BACKENDS = json.loads(os.environ.get("CITYDESK_PURGE_BACKENDS") or "null") or [
+    {"BACKEND": "citydesk.publishing.backends.local.LocalFilesBackend"}
+]
+# 0 turns off writing the page cache (benchmarks of bare Django rendering use it).
+CITYDESK_PAGE_CACHE = os.environ.get("CITYDESK_PAGE_CACHE", "1") == "1"
 WHITENOISE_USE_FINDERS = True
 # Media is served by the embedded server unless a front server (nginx) takes it over.
 CITYDESK_SERVE_MEDIA = os.environ.get("CITYDESK_SERVE_MEDIA", "1") == "1"
@@ -138,6 +156,10 @@ LOGGING = {
 }
 
 CITYDESK_PAGE_SIZE = 20
+
+# Search backends, shaped like CACHES (see citydesk/search/backends/__init__.py): "auto" is
+# SQLite FTS5 on SQLite and PostgreSQL full text on PostgreSQL.
+SEARCH_BACKENDS = {"default": {"BACKEND": os.environ.get("CITYDESK_SEARCH_BACKEND", "auto")}}
 
 
 def _load_secret_key() -> str:

@@ -1,0 +1,337 @@
+"""Delivery: how fast one article page reaches a reader, and how fast a miss renders.
+
+In one session, on this machine, wrk (on the same machine) runs against the same article
+page served by:
+  (a) nginx from the page cache (deploy/nginx's config, `citydesk nginx_config`);
+  (b) `citydesk serve` (Granian + the page-cache front);
+  (c) nginx serving a plain file of the same bytes;
+  (d) Django rendering it with no page cache (gunicorn, CITYDESK_PAGE_CACHE=0).
+Then Django renders a few hundred random article pages in-process with the cache off,
+for the cache-miss render time. The database holds the full xwlb and sina corpora
+(bench/_corpus.py imports them once). Results go into the "Delivery" section of
+docs/benchmarks.md.
+
+    .venv/bin/python bench/delivery.py [--duration 10] [--renders 300]
+"""
+
+import argparse
+import os
+import platform
+import random
+import re
+import shutil
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from _corpus import corpus_data_dir, corpus_env
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "benchmarks.md"
+HEADING = "## Delivery (page cache, `citydesk serve`, nginx)"
+WRK = "wrk"
+TARGETS = {"a": 0.9, "b": 0.5}  # share of (c) each must reach
+RENDER_TARGET_MS = 5.0
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    nginx = subprocess.run(["nginx", "-v"], capture_output=True, text=True).stderr.strip()
+    wrk = subprocess.run([WRK, "-v"], capture_output=True, text=True)
+    wrk_version = (wrk.stdout + wrk.stderr).split("\n")[0].split(" [")[0]
+    return (
+        f"{model}, {os.cpu_count()} cores; Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}; {nginx.replace('nginx version: ', '')}; {wrk_version}"
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(url: str, process: subprocess.Popen[bytes] | None = None) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                response.read()
+                return
+        except OSError:
+            if (process and process.poll() is not None) or time.monotonic() > deadline:
+                raise SystemExit(f"{url} did not come up") from None
+            time.sleep(0.2)
+
+
+@contextmanager
+def child(command: list[str], env: dict[str, str]):
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
+
+
+def wrk(url: str, seconds: int, headers: dict[str, str] | None = None) -> dict[str, float]:
+    """req/s, p50 and p99 (ms) from wrk -t2 -c64 after a 3 s warm-up."""
+    extra = [arg for k, v in (headers or {}).items() for arg in ("-H", f"{k}: {v}")]
+    common = ["-t2", "-c64", "--timeout", "10s", *extra]
+    subprocess.run([WRK, *common, "-d3s", url], capture_output=True, check=True)
+    out = subprocess.run(
+        [WRK, *common, f"-d{seconds}s", "--latency", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    if "Non-2xx or 3xx responses" in out or "Socket errors" in out:
+        raise SystemExit(f"wrk saw errors against {url}:\n{out}")
+
+    def latency(pct: str) -> float:
+        match = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        if match is None:
+            raise SystemExit(f"no {pct}% line in wrk's output:\n{out}")
+        return float(match.group(1)) * UNITS[match.group(2)]
+
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if rps is None:
+        raise SystemExit(f"no Requests/sec in wrk's output:\n{out}")
+    return {"rps": float(rps.group(1)), "p50": latency("50"), "p99": latency("99")}
+
+
+def pick_article(data_dir: Path) -> int:
+    """A typical article: a body of 1,000-3,000 characters, picked the same way each run."""
+    with sqlite3.connect(data_dir / "citydesk.sqlite3") as conn:
+        rows = conn.execute(
+            "SELECT id FROM content_article WHERE status = 'published' "
+            "AND length(body) BETWEEN 1500 AND 6000 ORDER BY id"
+        ).fetchall()
+    return int(random.Random(3).choice(rows)[0])
+
+
+def render_times(data_dir: Path, count: int) -> tuple[list[float], list[float], int]:
+    """Milliseconds per article page rendered in-process by Django, the cache off."""
+    os.environ["CITYDESK_DATA_DIR"] = str(data_dir)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "citydesk.settings"
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.test import Client
+
+    from citydesk.content import queries
+    from citydesk.content.models import Article
+
+    settings.CITYDESK_PAGE_CACHE = False
+    ids = list(Article.objects.filter(status=Article.Status.PUBLISHED).values_list("id", flat=True))
+    sample = random.Random(7).sample(ids, count)
+    client = Client()
+    for pk in sample[:20]:  # warm-up: templates compiled, connection open
+        client.get(f"/a/{pk}/")
+    times = []
+    for pk in sample:
+        start = time.perf_counter()
+        response = client.get(f"/a/{pk}/")
+        times.append((time.perf_counter() - start) * 1000)
+        if response.status_code != 200:
+            raise SystemExit(f"/a/{pk}/ answered {response.status_code}")
+    # What the page reads from the database, alone: the article with its credits, tags
+    # and channels, and the nav.
+    reads = []
+    for pk in sample:
+        start = time.perf_counter()
+        queries.article_for_reader(pk)
+        queries.nav_channels()
+        reads.append((time.perf_counter() - start) * 1000)
+    return times, reads, len(ids)
+
+
+def write_section(section: str) -> None:
+    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
+    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: section, text, count=1)
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    DOC.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--renders", type=int, default=300, help="pages for the render time")
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(ROOT))
+    if not shutil.which(WRK) or not shutil.which("nginx"):
+        print("skipped: wrk and nginx are needed (apt-get install wrk nginx)")
+        return 0
+    data_dir = corpus_data_dir()
+    if data_dir is None:
+        print("skipped: ../shared/data/corpus is absent")
+        return 0
+
+    work = Path(tempfile.mkdtemp(prefix="citydesk-delivery-"))
+    page_cache = work / "pagecache"
+    env = corpus_env(data_dir)
+    env.update(
+        CITYDESK_PAGE_CACHE_DIR=str(page_cache),
+        CITYDESK_EMBEDDED_WORKER="0",  # nothing is scheduled; keep its polling out of it
+        CITYDESK_LOG_LEVEL="ERROR",
+    )
+    os.environ.update(env, DJANGO_SETTINGS_MODULE="citydesk.settings")
+    from citydesk.publishing.management.commands.nginx_config import render
+    from citydesk.publishing.nginx import brotli_available, running_nginx
+
+    article = pick_article(data_dir)
+    url_path = f"/a/{article}/"
+    ports = {name: free_port() for name in ("serve", "gunicorn", "nginx", "plain")}
+    plain_root = work / "plain"
+    plain_root.mkdir()
+    python = [sys.executable, "-m"]
+    results: dict[str, dict[str, float]] = {}
+    with ExitStack() as stack:
+        serve = stack.enter_context(
+            child([*python, "citydesk", "serve", "--port", str(ports["serve"])], env)
+        )
+        gunicorn = stack.enter_context(
+            child(
+                [
+                    *python,
+                    "gunicorn",
+                    "citydesk.wsgi",
+                    "--bind",
+                    f"127.0.0.1:{ports['gunicorn']}",
+                    "--workers",
+                    str(os.cpu_count() or 1),
+                    "--log-level",
+                    "error",
+                ],
+                {**env, "CITYDESK_PAGE_CACHE": "0"},
+            )
+        )
+        site = render(
+            upstream=f"127.0.0.1:{ports['serve']}",
+            listen=f"127.0.0.1:{ports['nginx']}",
+            page_cache_dir=page_cache,
+            static_root=data_dir / "static",
+            media_root=data_dir / "media",
+            brotli=brotli_available(),
+        )
+        plain = f"server {{ listen 127.0.0.1:{ports['plain']}; root {plain_root}; }}"
+        stack.enter_context(
+            running_nginx(work / "nginx", site + "\n" + plain, ports["nginx"], workers="auto")
+        )
+        urls = {
+            "a": f"http://127.0.0.1:{ports['nginx']}{url_path}",
+            "b": f"http://127.0.0.1:{ports['serve']}{url_path}",
+            "c": f"http://127.0.0.1:{ports['plain']}/page.html",
+            "d": f"http://127.0.0.1:{ports['gunicorn']}{url_path}",
+        }
+        wait_for(urls["b"], serve)  # the miss: Django renders and writes the file
+        wait_for(urls["d"], gunicorn)
+        body = (page_cache / url_path.strip("/") / "index.html").read_bytes()
+        (plain_root / "page.html").write_bytes(body)
+        for url in urls.values():
+            with urllib.request.urlopen(url) as response:
+                assert response.read() == body, url  # the same bytes everywhere
+        # (c) before and after (a) and (b), averaged: the base does not drift with
+        # whatever else the machine does meanwhile.
+        for key in ("c1", "a", "b", "c2", "d"):
+            print(f"wrk ({key}) {urls[key[0]]}", flush=True)
+            results[key] = wrk(urls[key[0]], args.duration)
+        results["c"] = {
+            name: (results["c1"][name] + results["c2"][name]) / 2 for name in results["c1"]
+        }
+        compressed = {"Accept-Encoding": "gzip, deflate, br"}
+        for key in "ab":
+            print(f"wrk ({key}, compressed) {urls[key]}", flush=True)
+            results[key + "+br"] = wrk(urls[key], args.duration, compressed)
+    shutil.rmtree(work, ignore_errors=True)
+
+    print("rendering article pages in-process (cache off) ...", flush=True)
+    times, reads, article_count = render_times(data_dir, args.renders)
+    times.sort()
+    p50 = statistics.median(times)
+    p90 = times[int(len(times) * 0.9)]
+    p99 = times[int(len(times) * 0.99)]
+
+    base = results["c"]["rps"]
+    labels = {
+        "a": "(a) nginx, page cache (`deploy/nginx`)",
+        "b": "(b) `citydesk serve` (Granian + page-cache front)",
+        "c": "(c) nginx, plain file of the same bytes (mean of a run before (a) and one after (b))",
+        "d": "(d) Django, no page cache (gunicorn, "
+        f"{os.cpu_count()} workers, CITYDESK_PAGE_CACHE=0)",
+        "a+br": "(a) with `Accept-Encoding: gzip, deflate, br` (.br file)",
+        "b+br": "(b) with `Accept-Encoding: gzip, deflate, br` (.br file)",
+    }
+    rows = []
+    for key in ("a", "b", "c", "d", "a+br", "b+br"):
+        r = results[key]
+        ratio = r["rps"] / base
+        mark = f"**{ratio:.2f}×**" if key in TARGETS else f"{ratio:.2f}×"
+        rows.append(
+            f"| {labels[key]} | {r['rps']:,.0f} | {r['p50']:.2f} ms | {r['p99']:.2f} ms | {mark} |"
+        )
+    c1, c2 = results["c1"]["rps"], results["c2"]["rps"]
+    verdicts = [f"(c) ran at {c1:,.0f} and {c2:,.0f} req/s"]
+    for key, share in TARGETS.items():
+        ratio = results[key]["rps"] / base
+        verdicts.append(
+            f"({key}) {ratio:.3f}× (c): {'meets' if ratio >= share else 'MISSES'} "
+            f"the target of {share}×"
+        )
+    render_verdict = "meets" if p50 <= RENDER_TARGET_MS else "MISSES"
+    section = f"""{HEADING}
+
+Measured by `bench/delivery.py` on {datetime.now(UTC).date().isoformat()}: {machine()}.
+All in one session on this machine, wrk on the same machine and sharing its cores:
+`wrk -t2 -c64 -d{args.duration}s --latency` after a 3 s warm-up, against article page
+`{url_path}` ({len(body):,} bytes of HTML, {article_count:,} articles in the SQLite database).
+nginx runs `worker_processes auto`; `citydesk serve` its defaults ({os.cpu_count()} workers).
+Plain requests (no Accept-Encoding) unless the row says otherwise.
+
+| server | req/s | p50 | p99 | share of (c) |
+|---|---:|---:|---:|---:|
+{chr(10).join(rows)}
+
+{"; ".join(verdicts)}.
+
+Cache-miss render (Django test client in-process, page cache off, {len(times)} random
+published articles, after 20 warm-up requests): p50 **{p50:.2f} ms**, p90 {p90:.2f} ms,
+p99 {p99:.2f} ms; {render_verdict} the target of p50 ≤ {RENDER_TARGET_MS:g} ms.
+Of that p50, the page's database reads through the ORM (article, credits, tags,
+channels, nav: 5 queries) take {statistics.median(reads):.2f} ms; the rest is the
+templates and the middleware.
+"""
+    write_section(section)
+    print(section)
+    print(f"wrote {DOC.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
