@@ -156,6 +156,8 @@ LOGGING = {
 }
 
 CITYDESK_PAGE_SIZE = 20
+# Lists page back this far (2,000 articles); search and the sitemaps reach the rest.
+CITYDESK_LIST_MAX_PAGES = int(os.environ.get("CITYDESK_LIST_MAX_PAGES", "100"))
 
 # Search backends, shaped like CACHES (see citydesk/search/backends/__init__.py): "auto" is
 # SQLite FTS5 on SQLite and PostgreSQL full text on PostgreSQL.

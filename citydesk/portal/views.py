@@ -12,17 +12,42 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanen
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.utils.encoding import iri_to_uri
+from django.utils.functional import cached_property
 
 from citydesk.content import queries
 from citydesk.content.models import Article, ArticleCredit, Channel
 from citydesk.publishing.decorators import page_cache
 
 
+class ListPaginator(Paginator):
+    """Pages through the newest CITYDESK_LIST_MAX_PAGES pages of a list, no further.
+
+    Counting all of a channel of 78,000 articles takes longer than rendering its page;
+    counting up to the cap walks the newest entries only. Older articles stay reachable
+    through search, the sitemaps and the article pages' own links.
+    """
+
+    @cached_property
+    def max_items(self) -> int:
+        return int(settings.CITYDESK_LIST_MAX_PAGES) * self.per_page
+
+    @cached_property
+    def count(self) -> int:
+        items = self.object_list
+        if isinstance(items, queries.PinnedFirst):
+            return items.count(limit=self.max_items)
+        return int(items[: self.max_items].count())
+
+    @property
+    def is_capped(self) -> bool:
+        return self.count >= self.max_items
+
+
 def paginate(
     items: QuerySet[Any] | queries.PinnedFirst, number: int | None, per_page: int | None = None
 ) -> Page:
     # PinnedFirst counts and slices, all a Paginator does; the stubs also want int indexes.
-    paginator = Paginator(
+    paginator = ListPaginator(
         items,  # type: ignore[arg-type]
         per_page or settings.CITYDESK_PAGE_SIZE,
         allow_empty_first_page=True,

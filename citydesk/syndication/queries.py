@@ -1,10 +1,12 @@
 """The reads feeds and sitemaps make, built on the reader site's queries."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import CharField, Count, Func, Max, Prefetch, QuerySet
+from django.db import connection
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from citydesk.content import queries
 from citydesk.content.models import Article, ArticleCredit, Channel, Topic
@@ -33,36 +35,62 @@ class Month:
     lastmod: datetime
 
 
-class BeijingMonth(Func):
-    """ "YYYY-MM" of a datetime in Beijing time, computed inside the database.
-
-    Django's TruncMonth(tzinfo=...) calls back into Python for every row on SQLite: a
-    second for 87,000 articles. Beijing time has been UTC+8 all year round since 1991, so
-    SQLite can add eight hours in C instead; PostgreSQL converts with the zone itself.
-    """
-
-    output_field = CharField()
-    template = "to_char(%(expressions)s AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')"
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        template = "substr(datetime(%(expressions)s, '+8 hours'), 1, 7)"
-        return self.as_sql(compiler, connection, template=template, **extra)
+# Months counted in one statement: 4 parameters a month stays under the 999 that older
+# SQLite builds allow, and under SQLite's 500 terms of one compound SELECT.
+MONTHS_A_QUERY = 200
 
 
 def live_months() -> list[Month]:
-    """Every month (Beijing time) with live articles, oldest first: one aggregate query."""
-    rows = (
-        Article.objects.published()
-        .annotate(month=BeijingMonth("published_at"))
-        .values("month")
-        .annotate(count=Count("id"), lastmod=Max("published_at"))
-        .order_by("month")
-    )
-    months = []
-    for row in rows:
-        year, month = row["month"].split("-")
-        months.append(Month(int(year), int(month), row["count"], row["lastmod"]))
+    """Every month (Beijing time) with live articles, oldest first: two queries.
+
+    A range count a month on the (status, published_at) index, with the bounds worked
+    out here, all in one UNION ALL: grouping by a month computed per row reads and
+    converts every row instead (~85 ms for 87,000 on SQLite).
+    """
+    table = Article._meta.db_table
+    published = Article.Status.PUBLISHED
+    adapt = connection.ops.adapt_datetimefield_value
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        # Two scalar subqueries, each an index seek; min and max side by side in one
+        # SELECT make SQLite scan the whole index.
+        live = f"FROM {table} WHERE status = %s AND published_at <= %s"
+        cursor.execute(
+            f"SELECT (SELECT min(published_at) {live}), (SELECT max(published_at) {live})",
+            [published, adapt(now)] * 2,
+        )
+        span = cursor.fetchone()
+        if span[0] is None:
+            return []
+        field = Article._meta.get_field("published_at")
+        first, last = (as_aware(field.to_python(v)).astimezone(SHANGHAI) for v in span)
+        spans = []
+        year, month = first.year, first.month
+        while (year, month) <= (last.year, last.month):
+            spans.append((year, month))
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        months = []
+        for chunk in range(0, len(spans), MONTHS_A_QUERY):
+            part = spans[chunk : chunk + MONTHS_A_QUERY]
+            one = (
+                f"SELECT %s, count(*), max(published_at) FROM {table}"
+                " WHERE status = %s AND published_at >= %s AND published_at < %s"
+            )
+            params: list[Any] = []
+            for n, (year, month) in enumerate(part):
+                start, end = month_bounds(year, month)
+                params += [n, published, adapt(start), adapt(min(end, now))]
+            cursor.execute(" UNION ALL ".join([one] * len(part)), params)
+            for n, count, latest in sorted(cursor.fetchall()):
+                if count:
+                    year, month = part[n]
+                    months.append(Month(year, month, count, as_aware(field.to_python(latest))))
     return months
+
+
+def as_aware(value: datetime) -> datetime:
+    # SQLite hands raw SQL back UTC text without an offset.
+    return timezone.make_aware(value, UTC) if timezone.is_naive(value) else value
 
 
 def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:

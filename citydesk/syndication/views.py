@@ -31,9 +31,11 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
     return HttpResponse(body, content_type="text/plain; charset=utf-8")
 
 
-def month_sitemap_url(year: int, month: int) -> str:
-    path = reverse("syndication:articles_sitemap", args=[f"{year:04d}", f"{month:02d}"])
-    return meta.absolute_url(path)
+def month_sitemap_url() -> str:
+    """The address of a month's sitemap, to fill with .format(year, month): one reverse()
+    for the ~170 months of the index, not one each."""
+    path = reverse("syndication:articles_sitemap", args=["0000", "00"])
+    return meta.absolute_url(path).replace("-0000-00.", "-{:04d}-{:02d}.")
 
 
 @page_cache
@@ -48,8 +50,9 @@ def sitemap_index(request: HttpRequest) -> HttpResponse:
         IndexEntry(meta.absolute_url(reverse("syndication:news_sitemap"))),
     ]
     months = queries.live_months()
+    month_url = month_sitemap_url()
     for month in months:
-        url = month_sitemap_url(month.year, month.month)
+        url = month_url.format(month.year, month.month)
         pages = math.ceil(month.count / ArticleMonthSitemap.limit)
         entries += [
             IndexEntry(url if n == 1 else f"{url}?p={n}", month.lastmod)
