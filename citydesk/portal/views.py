@@ -33,7 +33,7 @@ class ListPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        items = self.object_list
+        items: Any = self.object_list  # a QuerySet or a PinnedFirst (see `paginate`)
         if isinstance(items, queries.PinnedFirst):
             return items.count(limit=self.max_items)
         return int(items[: self.max_items].count())
