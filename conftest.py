@@ -11,6 +11,19 @@ def _isolated_files(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _rankings_inline(settings):
+    """Views are recorded as the beacon arrives (no batch thread writing into a test's
+    transaction), and no ranking read is remembered from another test."""
+    from citydesk.rankings import backends, beacon, queries
+
+    settings.CITYDESK_RANKINGS_BATCH_SECONDS = 0
+    beacon.reset()
+    queries.forget()
+    yield
+    backends.reset()
+
+
+@pytest.fixture(autouse=True)
 def _seeded_channels(request):
     """A transactional test empties every table when it ends, the channels a migration
     seeded included; put them back for the next one (a no-op when they are there)."""

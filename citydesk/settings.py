@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "citydesk.demo",
     "citydesk.worker",
     "citydesk.search",
+    "citydesk.rankings",
 ]
 
 MIDDLEWARE = [
@@ -162,6 +163,19 @@ CITYDESK_LIST_MAX_PAGES = int(os.environ.get("CITYDESK_LIST_MAX_PAGES", "100"))
 # Search backends, shaped like CACHES (see citydesk/search/backends/__init__.py): "auto" is
 # SQLite FTS5 on SQLite and PostgreSQL full text on PostgreSQL.
 SEARCH_BACKENDS = {"default": {"BACKEND": os.environ.get("CITYDESK_SEARCH_BACKEND", "auto")}}
+
+# View counts and 热点排行 (see citydesk/rankings/backends/__init__.py): "database" (the
+# site's own database) or "redis" (CITYDESK_REDIS_URL).
+RANKING_BACKENDS = {
+    "default": {
+        "BACKEND": os.environ.get("CITYDESK_RANKING_BACKEND", "database"),
+        "OPTIONS": {"URL": os.environ.get("CITYDESK_REDIS_URL", "redis://127.0.0.1:6379/0")},
+    }
+}
+# Views wait this long in a batch before they are written (0: each at once).
+CITYDESK_RANKINGS_BATCH_SECONDS = float(os.environ.get("CITYDESK_RANKINGS_BATCH_SECONDS", "0.25"))
+# Behind a proxy on this machine (nginx), read the reader's address from X-Forwarded-For.
+CITYDESK_TRUST_X_FORWARDED_FOR = os.environ.get("CITYDESK_TRUST_X_FORWARDED_FOR", "0") == "1"
 
 
 def _load_secret_key() -> str:

@@ -8,6 +8,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # Before the portal: its "<slug>/" channel pattern is a catch-all.
     path("", include("citydesk.syndication.urls")),
     path("", include("citydesk.publishing.urls")),
+    path("", include("citydesk.rankings.urls")),
     path("search/", include("citydesk.search.urls")),
     path("", include("citydesk.portal.urls")),
 ]

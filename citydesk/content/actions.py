@@ -8,7 +8,6 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -302,14 +301,6 @@ def do_retract_article(article: Article) -> Article:
     article.save(update_fields=["status", "updated_at"])
     announce_article_change(article.pk, before)
     return article
-
-
-def record_view(article_id: int) -> bool:
-    """The simple view counter; one UPDATE, no read-modify-write race.
-
-    False when no live article has this id (the view beacon answers 404 then)."""
-    live = Article.objects.published().filter(pk=article_id)
-    return live.update(view_count=F("view_count") + 1) > 0
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ exists and a person who exists are left as they are, so a second run adds nothin
 keeps whatever an editor changed in between.
 """
 
+import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import cycle
@@ -19,6 +20,7 @@ from citydesk.content import actions
 from citydesk.content.models import Article, ArticleCredit, Channel, Image, Topic
 from citydesk.demo import images
 from citydesk.demo.content import PEOPLE, STORIES, TOPICS, DemoTopic, Story
+from citydesk.rankings import actions as rankings
 
 
 class DemoError(Exception):
@@ -50,6 +52,7 @@ def build(now: datetime | None = None) -> Result:
         article = Article.objects.filter(external_id=external_id(story)).first()
         if article is None:
             article = _create_article(story, now)
+            _readers(article, story.views, now)
             result.articles_created += 1
         else:
             result.articles_existing += 1
@@ -182,6 +185,15 @@ def _create_article(story: Story, now: datetime) -> Article:
         cover = images.picture(*story.cover, story.n)
         actions.set_article_cover(article, f"demo-{story.n}.jpg", cover)
     return article
+
+
+def _readers(article: Article, views: int, now: datetime) -> None:
+    """A tenth of the story's figure as views recorded in the rankings, spread from its
+    publish time to now, so that 热点排行 has something to rank on a new site."""
+    assert article.published_at is not None
+    start, end = article.published_at.timestamp(), now.timestamp()
+    rng = random.Random(article.pk)
+    rankings.record_views(article, [rng.uniform(start, end) for _ in range(views // 10)], now=end)
 
 
 def _create_topic(topic: DemoTopic, articles: dict[int, Article], seed: int) -> Topic:

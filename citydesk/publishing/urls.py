@@ -7,5 +7,4 @@ app_name = "publishing"
 urlpatterns = [
     path("fragments/picks/", views.picks, name="picks"),
     path("fragments/hot/", views.hot, name="hot"),
-    path("beacon/view/<int:pk>/", views.view_beacon, name="view_beacon"),
 ]

@@ -69,8 +69,10 @@ def child_env(data_dir: Path) -> dict[str, str]:
 
 
 @contextmanager
-def citydesk_serve(data_dir: Path, *, workers: int = 1) -> Iterator[Served]:
-    env = child_env(data_dir)
+def citydesk_serve(
+    data_dir: Path, *, workers: int = 1, env: dict[str, str] | None = None
+) -> Iterator[Served]:
+    env = {**child_env(data_dir), **(env or {})}
     run = [sys.executable, "-m", "citydesk"]
     subprocess.run([*run, "migrate", "-v0"], env=env, check=True, cwd=REPO_ROOT)
     made = subprocess.run(
