@@ -14,11 +14,12 @@ def _isolated_files(settings, tmp_path):
 def _rankings_inline(settings):
     """Views are recorded as the beacon arrives (no batch thread writing into a test's
     transaction), and no ranking read is remembered from another test."""
-    from citydesk.rankings import backends, beacon, queries
+    from citydesk.core import fresh
+    from citydesk.rankings import backends, beacon
 
     settings.CITYDESK_RANKINGS_BATCH_SECONDS = 0
     beacon.reset()
-    queries.forget()
+    fresh.forget()
     yield
     backends.reset()
 

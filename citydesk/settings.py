@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "citydesk.worker",
     "citydesk.search",
     "citydesk.rankings",
+    "citydesk.recommend",
 ]
 
 MIDDLEWARE = [

@@ -135,14 +135,6 @@ def slideshow(limit: int = 5, exclude: Article | None = None) -> list[Article]:
     return list(cards(qs)[:limit])
 
 
-def recommended(limit: int = 8, exclude: Article | None = None) -> list[Article]:
-    """今日推荐: the editors' recommended flag, newest first; never the page's own article."""
-    qs = live().filter(is_recommended=True)
-    if exclude is not None:
-        qs = qs.exclude(pk=exclude.pk)
-    return list(cards(qs)[:limit])
-
-
 @dataclass
 class ChannelBlock:
     channel: Channel

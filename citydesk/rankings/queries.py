@@ -1,11 +1,10 @@
 """Reads of the rankings: the 热点排行 box and the /hot/ pages."""
 
-import threading
-import time
 from dataclasses import dataclass
 
 from citydesk.content import queries as content_queries
 from citydesk.content.models import Article
+from citydesk.core import fresh
 from citydesk.rankings.backends import get_backend
 from citydesk.rankings.backends.base import WINDOWS
 
@@ -22,20 +21,12 @@ class Ranked:
     views: int
 
 
-_cache: dict[tuple[str, int | None, int], tuple[float, list[tuple[int, int]]]] = {}
-_lock = threading.Lock()
-
-
 def _top(window: str, channel_id: int | None, limit: int) -> list[tuple[int, int]]:
-    key = (window, channel_id, limit)
-    now = time.monotonic()
-    entry = _cache.get(key)
-    if entry is not None and entry[0] > now:
-        return entry[1]
-    rows = get_backend().top(window, channel_id=channel_id, limit=limit)
-    with _lock:
-        _cache[key] = (now + FRESH_SECONDS, rows)
-    return rows
+    return fresh.remembered(
+        ("rankings", window, channel_id, limit),
+        FRESH_SECONDS,
+        lambda: get_backend().top(window, channel_id=channel_id, limit=limit),
+    )
 
 
 def hot(window: str = "day", *, channel_id: int | None = None, limit: int = 10) -> list[Ranked]:
@@ -51,5 +42,4 @@ def hot(window: str = "day", *, channel_id: int | None = None, limit: int = 10) 
 
 def forget() -> None:
     """Drop the per-process copies (tests, and right after a bulk change)."""
-    with _lock:
-        _cache.clear()
+    fresh.forget()

@@ -9,6 +9,7 @@ from citydesk.content.actions import ArticleData
 from citydesk.content.blocks import blocks_to_text, text_to_blocks
 from citydesk.content.models import Article, ArticleCredit, Channel, Tag
 from citydesk.content.sanitize import BodyError, clean_blocks
+from citydesk.recommend import queries as recommend
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +69,7 @@ def test_byline_people_editor_tags_and_flags():
     assert article.credits.all()[0].person.get_absolute_url() == "/people/" + quote("朱琦") + "/"
     assert sorted(article.tags.values_list("name", flat=True)) == ["沪苏同城化", "营商环境"]
     assert queries.headline() == article
-    assert queries.recommended() == [article]
+    assert recommend.picks() == [article]
 
 
 def test_same_name_is_one_person_with_one_page():

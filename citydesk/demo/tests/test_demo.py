@@ -24,6 +24,7 @@ from citydesk.content.models import (
 )
 from citydesk.demo import images
 from citydesk.rankings import queries as rankings
+from citydesk.recommend import queries as recommend
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +70,7 @@ def test_demo_builds_a_full_current_site():
     assert Article.objects.filter(is_headline=True).count() == 1
     assert queries.headline() is not None
     assert len(queries.slideshow(limit=20)) >= 4
-    assert len(queries.recommended(limit=20)) >= 8
+    assert len(recommend.picks(limit=20)) >= 8
     assert Article.objects.filter(is_pinned=True).count() >= 2
     # Readers' views are in the rankings: 热点排行 ranks ten, by different counts.
     assert len({r.views for r in rankings.hot("month")}) == 10

@@ -55,8 +55,10 @@ def test_article_query_count(client, site, django_assert_num_queries):
 
 @pytest.mark.parametrize(
     ("url", "budget"),
-    # 热点排行: the ranking (once in FRESH_SECONDS a process), then its live articles.
-    [("/fragments/picks/", FRAGMENT_BUDGET), ("/fragments/hot/", FRAGMENT_BUDGET + 1)],
+    # Each first works out its list (remembered FRESH_SECONDS a process): 热点排行 reads
+    # the ranking; 今日推荐 the picks, recent and flagged articles, their channels and
+    # views. Then each reads its articles, live, every time.
+    [("/fragments/picks/", FRAGMENT_BUDGET + 5), ("/fragments/hot/", FRAGMENT_BUDGET + 1)],
 )
 def test_fragment_query_count(client, site, url, budget, django_assert_num_queries):
     with django_assert_num_queries(budget):

@@ -7,6 +7,7 @@ import pytest
 from citydesk.content import actions
 from citydesk.content.actions import ArticleData
 from citydesk.content.models import Article
+from citydesk.core import fresh
 from citydesk.rankings import actions as rankings
 from citydesk.rankings import queries
 
@@ -74,7 +75,7 @@ def test_a_ranking_is_at_most_thirty_seconds_old_in_a_process(db, monkeypatch):
     rankings.record_views(b, [now] * 3, now=now)
     assert [r.article for r in queries.hot()] == [a]  # remembered ...
     clock = time.monotonic() + queries.FRESH_SECONDS + 1
-    monkeypatch.setattr(queries.time, "monotonic", lambda: clock)
+    monkeypatch.setattr(fresh.time, "monotonic", lambda: clock)
     assert [(r.article, r.views) for r in queries.hot()] == [(b, 3), (a, 2)]  # ... not longer
 
 
