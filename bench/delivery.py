@@ -16,11 +16,9 @@ docs/benchmarks.md.
 
 import argparse
 import os
-import platform
 import random
 import re
 import shutil
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -33,34 +31,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from _corpus import corpus_data_dir, corpus_env
+from _report import DOC, free_port, machine, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "benchmarks.md"
 HEADING = "## Delivery (page cache, `citydesk serve`, nginx)"
 WRK = "wrk"
 TARGETS = {"a": 0.9, "b": 0.5}  # share of (c) each must reach
 RENDER_TARGET_MS = 5.0
 
 
-def machine() -> str:
-    model = "unknown CPU"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            model = line.split(":", 1)[1].strip()
-            break
+def versions() -> list[str]:
     nginx = subprocess.run(["nginx", "-v"], capture_output=True, text=True).stderr.strip()
     wrk = subprocess.run([WRK, "-v"], capture_output=True, text=True)
-    wrk_version = (wrk.stdout + wrk.stderr).split("\n")[0].split(" [")[0]
-    return (
-        f"{model}, {os.cpu_count()} cores; Python {platform.python_version()}, "
-        f"SQLite {sqlite3.sqlite_version}; {nginx.replace('nginx version: ', '')}; {wrk_version}"
-    )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return [
+        nginx.replace("nginx version: ", ""),
+        (wrk.stdout + wrk.stderr).split("\n")[0].split(" [")[0],
+    ]
 
 
 def wait_for(url: str, process: subprocess.Popen[bytes] | None = None) -> None:
@@ -166,16 +152,6 @@ def render_times(data_dir: Path, count: int) -> tuple[list[float], list[float], 
         queries.nav_channels()
         reads.append((time.perf_counter() - start) * 1000)
     return times, reads, len(ids)
-
-
-def write_section(section: str) -> None:
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOC.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
 
 
 def main() -> int:
@@ -307,7 +283,7 @@ def main() -> int:
     render_verdict = "meets" if p50 <= RENDER_TARGET_MS else "MISSES"
     section = f"""{HEADING}
 
-Measured by `bench/delivery.py` on {datetime.now(UTC).date().isoformat()}: {machine()}.
+Measured by `bench/delivery.py` on {datetime.now(UTC).date().isoformat()}: {machine(*versions())}.
 All in one session on this machine, wrk on the same machine and sharing its cores:
 `wrk -t2 -c64 -d{args.duration}s --latency` after a 3 s warm-up, against article page
 `{url_path}` ({len(body):,} bytes of HTML, {article_count:,} articles in the SQLite database).
@@ -327,7 +303,7 @@ Of that p50, the page's database reads through the ORM (article, credits, tags,
 channels, nav: 5 queries) take {statistics.median(reads):.2f} ms; the rest is the
 templates and the middleware.
 """
-    write_section(section)
+    write_section(HEADING, section)
     print(section)
     print(f"wrote {DOC.relative_to(ROOT)}")
     return 0

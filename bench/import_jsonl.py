@@ -10,7 +10,6 @@ of docs/benchmarks.md.
 
 import argparse
 import os
-import platform
 import re
 import shutil
 import sqlite3
@@ -21,13 +20,14 @@ import time
 from datetime import date
 from pathlib import Path
 
+from _report import DOC, machine, write_section
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "data" / "corpus"
 CORPORA = [
     ("xwlb (新闻联播)", "xwlb_2012-2026_articles.jsonl.xz"),
     ("sina", "sina_2018_articles.jsonl.xz"),
 ]
-DOC = ROOT / "docs" / "benchmarks.md"
 HEADING = "## Corpus import (`citydesk import jsonl`)"
 TARGET = 300  # articles/s, the bar set by the issue
 SUMMARY_RE = re.compile(r"imported (\d+) / skipped \(duplicate\) (\d+) / failed (\d+)")
@@ -59,21 +59,6 @@ def counts(stderr: str) -> tuple[int, int, int]:
     return imported, skipped, failed
 
 
-def machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"{model}, {os.cpu_count()} cores; Python {platform.python_version()}, "
-        f"SQLite {sqlite3.sqlite_version}"
-    )
-
-
 def stored(db: Path) -> dict[str, int]:
     with sqlite3.connect(db) as conn:
         return {
@@ -86,17 +71,6 @@ def stored(db: Path) -> dict[str, int]:
                 ("tag links", "content_article_tags"),
             ]
         }
-
-
-def write_section(section: str) -> None:
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    DOC.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
 
 
 def main() -> int:
@@ -167,7 +141,7 @@ def main() -> int:
             "",
         ]
     )
-    write_section(section)
+    write_section(HEADING, section)
     print(f"wrote {DOC.relative_to(ROOT)}")
     if args.keep:
         print(f"data dir kept: {data_dir}")

@@ -22,11 +22,7 @@ articles), a tag and a writer with many articles. The articles are deleted at th
 import argparse
 import http.client
 import os
-import platform
-import re
 import shutil
-import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -43,8 +39,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from _corpus import corpus_data_dir, corpus_env  # noqa: E402
+from _report import DOC, free_port, machine, write_section  # noqa: E402
 
-DOC = ROOT / "docs" / "benchmarks.md"
 HEADING = "## Publish-to-live (`bench/publish_to_live.py`)"
 TARGET_S = 1.0
 CONCURRENCY = 8
@@ -61,12 +57,6 @@ class Round:
     slowest_url: str = ""
     slowest_ms: float = 0.0
     stale: list[str] = field(default_factory=list)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def get(port: int, path: str) -> tuple[int, bytes]:
@@ -99,31 +89,6 @@ def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
         time.sleep(0.2)
     proc.terminate()
     raise SystemExit("citydesk serve did not start")
-
-
-def machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"{model}, {os.cpu_count()} cores; Python {platform.python_version()}, "
-        f"SQLite {sqlite3.sqlite_version}"
-    )
-
-
-def write_section(section: str) -> None:
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOC.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
 
 
 def main() -> int:
@@ -390,7 +355,7 @@ def main() -> int:
         section += f"\nServed stale at least once after the purge: {', '.join(stale)}.\n"
     section = section.rstrip("\n") + "\n\n"  # a blank line before the next section
     if not args.no_write:
-        write_section(section)
+        write_section(HEADING, section)
         print(f"wrote {DOC.relative_to(ROOT)}")
     else:
         print(section)

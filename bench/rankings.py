@@ -20,7 +20,6 @@ Results go into the "Reader signals" section of docs/benchmarks.md.
 
 import argparse
 import os
-import platform
 import random
 import re
 import resource
@@ -37,7 +36,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DOC = ROOT / "docs" / "benchmarks.md"
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _report import DOC, free_port, machine, percentile, write_section  # noqa: E402
+
 HEADING = "## Reader signals (`bench/rankings.py`)"
 WRK = shutil.which("wrk") or "wrk"
 TARGETS = {"beacons_per_s": 5000, "top_p95_ms": 5.0}
@@ -90,29 +92,9 @@ for n in range(%(articles)d):
 """
 
 
-def machine() -> str:
-    model = "unknown CPU"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            model = line.split(":", 1)[1].strip()
-            break
-    version = subprocess.run([WRK, "-v"], capture_output=True, text=True)
-    wrk_version = (version.stdout + version.stderr).split("\n")[0].strip()
-    return (
-        f"{model}, {os.cpu_count()} cores; Python {platform.python_version()}, "
-        f"SQLite {sqlite3.sqlite_version}; {wrk_version}"
-    )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))]
+def wrk_version() -> str:
+    out = subprocess.run([WRK, "-v"], capture_output=True, text=True)
+    return (out.stdout + out.stderr).split("\n")[0].split(" [")[0]
 
 
 def start_redis(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -378,16 +360,6 @@ def memory_day(redis_url: str) -> dict[str, float]:
     return result
 
 
-def write_section(section: str) -> None:
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOC.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10)
@@ -420,7 +392,7 @@ def main() -> int:
     lines = [
         HEADING,
         "",
-        f"Measured by `bench/rankings.py` on {date.today().isoformat()}: {machine()}.",
+        f"Measured by `bench/rankings.py` on {date.today().isoformat()}: {machine(wrk_version())}.",
         "",
         "### Beacons through `citydesk serve`",
         "",
@@ -512,7 +484,7 @@ def main() -> int:
     if args.no_write:
         print(section)
     else:
-        write_section(section)
+        write_section(HEADING, section)
         print(f"wrote {DOC.relative_to(ROOT)}")
     return 0
 

@@ -50,8 +50,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+
+from _report import machine, percentile, write_section  # noqa: E402
+
 CORPUS = ROOT.parent / "shared" / "data" / "corpus" / "xwlb_2012-2026_articles.jsonl.xz"
-DOC = ROOT / "docs" / "benchmarks.md"
 HEADING = "## Search"
 SEED = 20261126
 KNOWN_ITEM_MIX = {"word": 150, "pair": 150, "title fragment": 150, "traditional": 100}
@@ -76,29 +78,6 @@ def citydesk(env: dict[str, str], *args: str) -> tuple[float, str]:
         sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-3000:])
         raise SystemExit(f"citydesk {' '.join(args)} exited {proc.returncode}")
     return seconds, proc.stdout + proc.stderr
-
-
-def machine() -> str:
-    import platform
-
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"{model}, {os.cpu_count()} cores; Python {platform.python_version()}, "
-        f"SQLite {sqlite3.sqlite_version}"
-    )
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))
-    return ordered[index]
 
 
 # ---------------------------------------------------------------------------------------
@@ -364,16 +343,6 @@ def compare_segmenters(texts: list[str]) -> list[str]:
 # ---------------------------------------------------------------------------------------
 
 
-def write_section(section: str) -> None:
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOC.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
-
-
 def postgres_url(args: argparse.Namespace) -> str:
     if args.no_postgres:
         return ""
@@ -607,7 +576,7 @@ def main() -> int:
         "faster, so citydesk uses rjieba; jieba stays a development dependency for this table.",
         "",
     ]
-    write_section("\n".join(lines))
+    write_section(HEADING, "\n".join(lines))
     print("\n".join(lines))
     if args.keep:
         print(f"data dir kept: {data_dir}")

@@ -11,12 +11,17 @@ from typing import Any
 
 from django.utils.http import http_date
 
+FRAGMENT_MAX_AGE = 30
+
 # Browsers keep a page briefly (a reader may see it at most max-age late); shared caches
 # (a CDN) keep it for a day because every change purges them through a purge backend.
 CACHE_RULES: list[tuple[re.Pattern[str], dict[str, Any]]] = [
     # Article pages change rarely once published; edits purge them.
     (re.compile(r"^/a/"), {"public": True, "max_age": 300, "s_maxage": 86400}),
-    (re.compile(r"^/fragments/"), {"public": True, "max_age": 60}),
+    # Fragments (今日推荐, 热点排行, 相关阅读) are read afresh at most every 30 s in a
+    # process (citydesk.core.fresh): with 30 s here, a reader's counts are at most a
+    # minute old.
+    (re.compile(r"^/fragments/"), {"public": True, "max_age": FRAGMENT_MAX_AGE}),
     (re.compile(r"^/robots\.txt$"), {"public": True, "max_age": 3600}),
     (re.compile(r"\.xml$"), {"public": True, "max_age": 300, "s_maxage": 86400}),
 ]

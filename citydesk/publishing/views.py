@@ -8,21 +8,19 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
 from citydesk.content.models import Article
+from citydesk.publishing import http
 from citydesk.rankings import queries as rankings
 from citydesk.recommend import queries as recommend
 
 PICKS = 8
 RELATED = 6
 HOT = 10
-# Seconds a browser or CDN may keep a fragment; with rankings.queries.FRESH_SECONDS the
-# counts a reader sees are at most a minute old.
-FRAGMENT_MAX_AGE = 30
 
 
 def _fragment(request: HttpRequest, template: str, context: dict[str, object]) -> HttpResponse:
     # Never marked for the page cache (no `citydesk_cache`): it lives 60 s, not until a purge.
     response = render(request, template, context)
-    patch_cache_control(response, public=True, max_age=FRAGMENT_MAX_AGE)
+    patch_cache_control(response, **http.cache_control_for(request.path))
     return response
 
 

@@ -9,7 +9,7 @@ from citydesk.rankings.backends import get_backend
 from citydesk.rankings.backends.base import WINDOWS
 
 # A ranking is read from the backend at most this often per process; with the fragment's
-# own max-age (publishing.views.FRAGMENT_MAX_AGE) a reader sees counts at most a minute old.
+# own max-age (publishing.http.FRAGMENT_MAX_AGE) a reader sees counts at most a minute old.
 FRESH_SECONDS = 30.0
 WINDOW_NAMES = {"day": "24小时", "week": "7天", "month": "30天"}
 assert set(WINDOW_NAMES) == set(WINDOWS)

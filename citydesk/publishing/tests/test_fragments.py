@@ -16,7 +16,7 @@ from citydesk.content.actions import ArticleData
 from citydesk.content.models import Article
 from citydesk.core.testing import chromium_executable
 from citydesk.portal.tests.sitedata import Site, build_site, para
-from citydesk.publishing import views
+from citydesk.publishing import http, views
 from citydesk.publishing.cache import PageCache
 from citydesk.rankings import queries
 from citydesk.rankings.backends import get_backend
@@ -57,7 +57,7 @@ def test_a_fragment_lives_60_seconds_and_is_never_written_to_the_page_cache(clie
     assert response.status_code == 200
     # 30 s in a browser or CDN, on top of at most 30 s that a ranking is remembered.
     assert response["Cache-Control"] == "public, max-age=30"
-    assert views.FRAGMENT_MAX_AGE + FRESH_SECONDS <= 60
+    assert http.FRAGMENT_MAX_AGE + FRESH_SECONDS <= 60
     assert PageCache().read(url) is None
     assert not PageCache().root.exists() or not any(PageCache().root.rglob("index.html"))
     assert client.post(url).status_code == 405

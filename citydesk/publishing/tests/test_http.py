@@ -51,7 +51,7 @@ def test_if_none_match_compares_weakly():
         ("/rss.xml", "public, max-age=300, s-maxage=86400"),
         ("/sitemaps/news.xml", "public, max-age=300, s-maxage=86400"),
         ("/robots.txt", "public, max-age=3600"),
-        ("/fragments/hot/", "public, max-age=60"),
+        ("/fragments/hot/", "public, max-age=30"),
     ],
 )
 def test_cache_control_fits_each_kind_of_page(path, expected):
