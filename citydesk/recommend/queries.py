@@ -52,8 +52,8 @@ def picks(limit: int = 9) -> list[Article]:
 
 def choose(limit: int) -> list[Article]:
     now = timezone.now()
-    picked = Pick.objects.filter(expires_at__gt=now).values_list("article_id", flat=True)
-    chosen = list(content_queries.cards(content_queries.live_among(list(picked)[: limit * 2])))
+    picked = list(Pick.objects.filter(expires_at__gt=now).values_list("article_id", flat=True))
+    chosen = list(content_queries.cards(content_queries.live_among(picked[: limit * 2])))
     order = {pk: n for n, pk in enumerate(picked)}
     chosen.sort(key=lambda a: order.get(a.pk, 0))
     chosen = chosen[:limit]
