@@ -1,5 +1,4 @@
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -7,12 +6,7 @@ from collections.abc import Iterator
 import pytest
 
 from citydesk.core.testing import require_service
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from citydesk.publishing.nginx import free_port
 
 
 @pytest.fixture(scope="session")

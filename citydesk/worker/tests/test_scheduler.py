@@ -11,7 +11,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -34,6 +33,7 @@ from citydesk.content import actions, queries, signals
 from citydesk.content.actions import ArticleData
 from citydesk.content.models import Article
 from citydesk.core.testing import REPO_ROOT
+from citydesk.publishing.nginx import free_port
 from citydesk.worker import scheduler
 from citydesk.worker.embedded import embedded_worker
 
@@ -381,12 +381,6 @@ def test_citydesk_worker_publishes_on_time_in_real_time(data_dir):
     assert code == 0, "\n".join(worker.lines)
     assert worker.published() == ids
     assert any("citydesk worker stopped" in line for line in worker.lines)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def get_status(url: str) -> int:
