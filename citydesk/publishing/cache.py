@@ -103,6 +103,22 @@ class PageCache:
                 path.with_name(path.name + suffix).unlink(missing_ok=True)
         return purged
 
+    def clear(self) -> int:
+        """Delete every cached page (a deploy that changed templates); how many files.
+
+        Content changes never need this: they purge exactly what they change.
+        """
+        self._mark_purge()  # a render in flight now must not store its old-template page
+        removed = 0
+        for path in sorted(self.root.rglob("*"), reverse=True):  # files before their folders
+            if path.is_dir():
+                if not any(path.iterdir()):
+                    path.rmdir()
+            elif path.name != PURGE_MARK:
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
     def last_purge(self) -> float:
         try:
             return (self.root / PURGE_MARK).stat().st_mtime

@@ -1,8 +1,11 @@
 import gzip
+import io
 import time
 
 import brotli
 import pytest
+from django.core.management import call_command
+from django.test import override_settings
 
 from citydesk.publishing.cache import PageCache
 
@@ -67,3 +70,18 @@ def test_a_render_that_started_before_a_purge_is_not_stored(cache):
     assert cache.write("/a/1/", b"stale", rendered_since=started) is False
     assert cache.read("/a/1/") is None
     assert cache.write("/a/1/", b"fresh", rendered_since=time.time())
+
+
+def test_clear_empties_the_cache_and_refuses_renders_from_before(tmp_path):
+    cache = PageCache(tmp_path / "pages")
+    before = time.time() - 1
+    assert cache.write("/a/1/", b"<p>old</p>", rendered_since=before)
+    assert cache.write("/suzhou/page/2/", b"<p>old</p>", rendered_since=before)
+    assert cache.clear() == 6  # two pages, each with its .gz and .br
+    assert cache.read("/a/1/") is None and cache.read("/suzhou/page/2/") is None
+    assert not cache.write("/a/1/", b"<p>old</p>", rendered_since=before)  # rendered before
+    assert cache.write("/a/1/", b"<p>new</p>", rendered_since=time.time() + 0.001)
+    out = io.StringIO()
+    with override_settings(PAGE_CACHE_DIR=tmp_path / "pages"):
+        call_command("clear_page_cache", stdout=out)
+    assert "3 files" in out.getvalue() and cache.read("/a/1/") is None
