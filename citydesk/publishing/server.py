@@ -13,6 +13,7 @@ so the next request reloads it.
 import asyncio
 import functools
 import io
+import logging
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -27,6 +28,8 @@ from django.utils.http import parse_http_date_safe
 from citydesk.publishing import http
 from citydesk.publishing.cache import PageCache
 from citydesk.rankings import beacon
+
+log = logging.getLogger(__name__)
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 Headers = list[tuple[str, str]]
@@ -285,13 +288,22 @@ class PageCacheFront:
         )
         article_id = beacon.article_id_from_path(scope.path)
         receiver = beacon.receiver()
-        status = receiver.screen(article_id, signals)
-        if status is None and article_id is not None:
-            known, channels = receiver.cached_article(article_id)
-            if not known:
+        try:
+            status = receiver.screen(article_id, signals)
+            if status is None and article_id is not None:
+                known, channels = receiver.cached_article(article_id)
                 loop = asyncio.get_running_loop()
-                channels = await loop.run_in_executor(self.pool, receiver.load_article, article_id)
-            status = receiver.accept(article_id, signals, channels)
+                if not known:
+                    load = receiver.load_article
+                    channels = await loop.run_in_executor(self.pool, load, article_id)
+                if receiver.batch_seconds > 0:
+                    status = receiver.accept(article_id, signals, channels)
+                else:  # each view written at once: database work, off the event loop
+                    accept = functools.partial(receiver.accept, article_id, signals, channels)
+                    status = await loop.run_in_executor(self.pool, accept)
+        except Exception:
+            log.exception("view beacon for %s failed", scope.path)
+            status = 503
         if status != 413:
             await proto()  # the (small) body, read so that the connection can go on
         proto.response_empty(status or 204, BEACON_HEADERS)

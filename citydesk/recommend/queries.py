@@ -53,7 +53,7 @@ def picks(limit: int = 9) -> list[Article]:
 def choose(limit: int) -> list[Article]:
     now = timezone.now()
     picked = list(Pick.objects.filter(expires_at__gt=now).values_list("article_id", flat=True))
-    chosen = list(content_queries.cards(content_queries.live_among(picked[: limit * 2])))
+    chosen = list(content_queries.cards(content_queries.live_among(picked)))
     order = {pk: n for n, pk in enumerate(picked)}
     chosen.sort(key=lambda a: order.get(a.pk, 0))
     chosen = chosen[:limit]
@@ -101,6 +101,7 @@ MIN_SCORE = 1.0  # below this an article is filler, however few related ones the
 KEYWORD_WEIGHT = 3.0  # an article sharing the telling title words scores like one sharing tags
 RARITY = 1.5
 PERSON_WEIGHT = 0.5  # sharing a writer counts half as much as sharing a tag
+RELATED_CANDIDATES = 30  # kept per article, so that those taken down leave enough
 
 
 def _link_weights(links: QuerySet[Any], field: str) -> dict[int, float]:
@@ -123,14 +124,15 @@ def related(article: Article, limit: int = 6) -> list[Article]:
     and title keywords (through search). None that only happen to be recent or popular:
     when nothing scores MIN_SCORE, the list is short or empty."""
     ids = fresh.remembered(
-        ("related", article.pk), FRESH_SECONDS, lambda: _related(article, limit * 2)
+        ("related", article.pk), FRESH_SECONDS, lambda: _related(article, RELATED_CANDIDATES)
     )
     live = {a.pk: a for a in content_queries.cards(content_queries.live_among(ids))}
     return [live[pk] for pk in ids if pk in live][:limit]
 
 
 def _related(article: Article, limit: int) -> list[int]:
-    """The ids of the best `limit` candidates, best first."""
+    """The ids of the best `limit` candidates, best first; live or not (that is read at
+    each use), so that articles taken down cannot crowd out the rest."""
     scores: dict[int, float] = defaultdict(float)
     # The article's own tags and people as lists first: one query each, then plain
     # "IN (1, 2, 3)" lookups that no planner gets wrong (a subquery here once took

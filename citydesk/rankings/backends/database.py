@@ -44,8 +44,7 @@ class DatabaseBackend(RankingBackend):
         lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
         counted: Counter[tuple[int, int]] = Counter()
         with transaction.atomic(using=self.using), connection.cursor() as cursor:
-            current = hour_of(now)
-            self._roll(cursor, current, lock)
+            first = self._roll(cursor, hour_of(now), lock)
             for view in sorted(views, key=lambda v: v.at):
                 cursor.execute(
                     f"INSERT INTO {SEEN} (key, counted_at) VALUES (%s, %s)"
@@ -62,8 +61,8 @@ class DatabaseBackend(RankingBackend):
                     f" DO UPDATE SET views = {BUCKET}.views + excluded.views",
                     [hour, article_id, n],
                 )
-                for span, hours in WINDOWS.items():
-                    if hour > current - hours:  # not already rolled out of the window
+                for span in WINDOWS:
+                    if hour >= first[span]:  # not an hour already rolled out of the window
                         cursor.execute(
                             f"INSERT INTO {TOTAL} (span, article_id, views) VALUES (%s, %s, %s)"
                             f" ON CONFLICT (span, article_id)"
@@ -77,8 +76,10 @@ class DatabaseBackend(RankingBackend):
                 self._swept = now
         return sum(counted.values())
 
-    def _roll(self, cursor: CursorWrapper, current: int, lock: str) -> None:
-        """Subtract the hours that have left each window since the last roll."""
+    def _roll(self, cursor: CursorWrapper, current: int, lock: str) -> dict[str, int]:
+        """Subtract the hours that have left each window since the last roll; each
+        window's first hour (never moved back by a batch with an older clock)."""
+        first = {}
         for span, hours in WINDOWS.items():
             cut = current - hours + 1  # the window's first hour
             cursor.execute(f"SELECT until_hour FROM {ROLL} WHERE span = %s{lock}", [span])
@@ -89,8 +90,10 @@ class DatabaseBackend(RankingBackend):
                     " ON CONFLICT (span) DO NOTHING",
                     [span, cut],
                 )
+                first[span] = cut
                 continue
             until = int(row[0])
+            first[span] = max(until, cut)
             if until >= cut:
                 continue
             if cut - until >= hours:
@@ -114,6 +117,7 @@ class DatabaseBackend(RankingBackend):
             cursor.execute(f"UPDATE {ROLL} SET until_hour = %s WHERE span = %s", [cut, span])
             if hours == LONGEST:
                 cursor.execute(f"DELETE FROM {BUCKET} WHERE hour < %s", [cut])
+        return first
 
     def top(
         self, window: str, *, channel_id: int | None = None, limit: int = 10

@@ -6,7 +6,9 @@
     {prefix}roll:{span}         the window's first hour, as far as it has rolled
 
 A batch is one Lua script, so Redis runs it whole and alone: no view is counted twice
-or lost between the de-duplication and the counts, however many processes send.
+or lost between the de-duplication and the counts, however many processes send. The keys
+must not be evicted: use a Redis with `maxmemory-policy noeviction` (the default) or a
+`volatile-*` policy on a database of its own for these.
 """
 
 from collections.abc import Sequence
@@ -27,10 +29,12 @@ local p, now_hour, dedup, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), A
 local spans, i = {}, 6
 for w = 1, tonumber(ARGV[5]) do spans[w] = {ARGV[i], tonumber(ARGV[i + 1])}; i = i + 2 end
 local channels = redis.call('SMEMBERS', p .. 'channels')
+local firsts = {}
 for _, s in ipairs(spans) do
   local name, hours = s[1], s[2]
   local cut = now_hour - hours + 1
-  local done = tonumber(redis.call('GET', p .. 'roll:' .. name) or cut)
+  local stored = redis.call('GET', p .. 'roll:' .. name)
+  local done = tonumber(stored or cut)
   if done < cut then
     local suffixes = {''}
     for _, c in ipairs(channels) do suffixes[#suffixes + 1] = ':c:' .. c end
@@ -49,7 +53,9 @@ for _, s in ipairs(spans) do
       end
     end
   end
-  redis.call('SET', p .. 'roll:' .. name, cut)
+  -- Never backwards: a batch with an older clock must not roll an hour out twice.
+  if (not stored) or done < cut then redis.call('SET', p .. 'roll:' .. name, cut) end
+  firsts[name] = math.max(done, cut)
 end
 local counted = 0
 local n = tonumber(ARGV[i]); i = i + 1
@@ -73,7 +79,7 @@ for _ = 1, n do
       redis.call('ZINCRBY', hkey, 1, article)
       redis.call('EXPIRE', hkey, ttl)
       for _, s in ipairs(spans) do
-        if hour > now_hour - s[2] then
+        if hour >= firsts[s[1]] then  -- not an hour already rolled out of the window
           redis.call('ZINCRBY', p .. 'w:' .. s[1] .. suffix, 1, article)
         end
       end

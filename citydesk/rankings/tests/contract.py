@@ -91,6 +91,25 @@ class BackendContract:
         assert backend.views([a.pk], "day") == {a.pk: 24}
         assert backend.views([a.pk], "week") == {a.pk: 30}
 
+    def test_a_batch_with_an_older_clock_never_rolls_an_hour_out_twice(
+        self, backend: RankingBackend
+    ):
+        a = article("一篇")
+        for hour in range(26):
+            at = T0 + hour * HOUR
+            backend.record(views(a, 1, at), at)
+        now = T0 + 25 * HOUR
+        backend.record([], now - HOUR)  # another process, its clock an hour behind
+        backend.record([], now)
+        assert backend.views([a.pk], "day") == {a.pk: 24}
+
+    def test_a_late_view_of_an_hour_already_rolled_out_stays_out(self, backend: RankingBackend):
+        a = article("一篇")
+        backend.record([], T0 + 30 * HOUR)
+        backend.record(views(a, 1, T0), T0 + 2 * HOUR)  # a late batch, from a slow clock
+        assert backend.views([a.pk], "day") == {}
+        assert backend.views([a.pk], "month") == {a.pk: 1}
+
     def test_per_channel_and_its_children(self, backend: RankingBackend):
         suzhou, guonei = article("苏州新闻"), article("国内新闻", "guonei")
         parent = Channel.objects.get(slug="suzhou")
