@@ -34,6 +34,22 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def wait_for_port(
+    port: int, process: "subprocess.Popen[bytes]", name: str, *, seconds: float
+) -> None:
+    """Until `process` listens on `port`; its stderr in the error if it dies or times out."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                err = process.stderr.read().decode() if process.stderr else ""
+                raise RuntimeError(f"{name} did not start:\n{err}") from None
+            time.sleep(0.02)
+
+
 def main_config(prefix: Path, site_config: str, *, workers: str = "1") -> str:
     """A whole nginx.conf around the site config, everything under `prefix`."""
     load = f"load_module {BROTLI_MODULE};" if brotli_available() else ""
@@ -86,16 +102,7 @@ def running_nginx(
         raise RuntimeError(f"nginx rejected the config:\n{check.stderr}")
     process = subprocess.Popen([*command, "-g", "daemon off;"], stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    err = process.stderr.read().decode() if process.stderr else ""
-                    raise RuntimeError(f"nginx did not start: {err}") from None
-                time.sleep(0.02)
+        wait_for_port(port, process, "nginx", seconds=10)
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()

@@ -3,10 +3,8 @@
 import http.client
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from citydesk.core.testing import REPO_ROOT
-from citydesk.publishing.nginx import free_port
+from citydesk.publishing.nginx import free_port, wait_for_port
 
 # Content made through the newsroom's actions, in the child's own database.
 CONTENT = """
@@ -88,16 +86,7 @@ def citydesk_serve(
         stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    err = process.stderr.read().decode() if process.stderr else ""
-                    raise RuntimeError(f"citydesk serve did not start:\n{err}") from None
-                time.sleep(0.1)
+        wait_for_port(port, process, "citydesk serve", seconds=30)
         yield Served(f"http://127.0.0.1:{port}", port, data_dir, ids, process)
     finally:
         if process.poll() is None:
