@@ -3,11 +3,11 @@
 from typing import Any
 
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from citydesk.content.sanitize import clean_blocks
+from citydesk.core.urls import reverse
 
 
 class Channel(models.Model):

@@ -11,13 +11,13 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
-from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
 from django.utils.html import escape, format_html
 from django.utils.xmlutils import SimplerXMLGenerator
 
 from citydesk.content import queries as content_queries
 from citydesk.content.models import Article, Channel, Topic
+from citydesk.core.urls import reverse
 from citydesk.syndication import meta, queries
 
 FEED_SIZE = 20

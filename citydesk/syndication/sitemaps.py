@@ -7,12 +7,12 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.db.models import QuerySet
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
 from citydesk.content import queries as content_queries
 from citydesk.content.models import Article
+from citydesk.core.urls import reverse
 from citydesk.syndication import meta, queries
 
 # Google News reads at most 1,000 URLs from a news sitemap, of the last two days.

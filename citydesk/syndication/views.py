@@ -8,9 +8,9 @@ from django.contrib.sitemaps.views import sitemap
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.utils.http import http_date
 
+from citydesk.core.urls import reverse
 from citydesk.publishing.decorators import page_cache
 from citydesk.syndication import meta, queries
 from citydesk.syndication.sitemaps import ArticleMonthSitemap, NewsSitemap, PagesSitemap

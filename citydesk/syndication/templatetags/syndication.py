@@ -5,10 +5,10 @@ from typing import Any
 
 from django import template
 from django.conf import settings
-from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from citydesk.content.models import Channel, Topic
+from citydesk.core.urls import reverse
 from citydesk.syndication import meta
 
 register = template.Library()
@@ -52,12 +52,15 @@ def article_meta(context: dict[str, Any]) -> dict[str, Any]:
     url = canonical_url(context)
     section = channel.name if channel else ""
     images = meta.images(article)
-    json_ld = meta.json_for_script(meta.news_article(article, page_url=url, section=section))
+    summary = meta.description(article)
+    json_ld = meta.json_for_script(
+        meta.news_article(article, page_url=url, section=section, summary=summary)
+    )
     return {
         "article": article,
         "site_name": settings.SITE_NAME,
         "url": url,
-        "description": meta.description(article),
+        "description": summary,
         "image": images[0] if images else "",
         "published": meta.w3c(article.published_at) if article.published_at else "",
         "modified": meta.w3c(meta.modified_at(article)),
