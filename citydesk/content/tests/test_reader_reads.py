@@ -53,7 +53,7 @@ def test_article_for_reader_equals_the_orms_read(django_assert_num_queries):
         got, want = getattr(item, field.attname), getattr(orm, field.attname)
         assert got == want, field.name
         assert type(got) is type(want), field.name  # datetimes, JSON, booleans converted
-    assert editor == orm.responsible_editor and editor.name == "周编"
+    assert editor is not None and editor == orm.responsible_editor and editor.name == "周编"
     assert [(c.pk, c.role, c.person.name) for c in credits] == [
         (c.pk, c.role, c.person.name) for c in orm.credits.select_related("person")
     ]
