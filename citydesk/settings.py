@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "citydesk.search",
     "citydesk.rankings",
     "citydesk.recommend",
+    "citydesk.newsroom",
 ]
 
 MIDDLEWARE = [

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +32,9 @@ class Channel(models.Model):
     position = models.PositiveIntegerField(_("排序"), default=0)
     description = models.TextField(_("简介"), blank=True)
     in_nav = models.BooleanField(_("显示在导航"), default=True)
+    # 三审: an article in this channel passes three reviews before it may be published
+    # (初审, 复审, 终审 by a chief editor), not one.
+    three_stage_review = models.BooleanField(_("三审"), default=False)
 
     class Meta:
         ordering = ["position", "id"]
@@ -149,6 +153,11 @@ class ArticleQuerySet(models.QuerySet["Article"]):
 class Article(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("草稿")
+        # The newsroom's review (citydesk/newsroom/workflow.py): submitted for review,
+        # returned to the writer with a comment, approved for publishing.
+        SUBMITTED = "submitted", _("待审")
+        RETURNED = "returned", _("退回")
+        APPROVED = "approved", _("已审核")
         PUBLISHED = "published", _("已发布")
         # Goes live at published_at, when the worker publishes it (citydesk/worker).
         SCHEDULED = "scheduled", _("已定时")
@@ -188,6 +197,8 @@ class Article(models.Model):
     is_slideshow = models.BooleanField(_("幻灯"), default=False)
     is_pinned = models.BooleanField(_("置顶"), default=False)
     body = models.JSONField(_("正文"), default=list, blank=True)
+    # How many review stages it has passed since it was last submitted (三审: three).
+    review_stage = models.PositiveSmallIntegerField(_("审核进度"), default=0)
     view_count = models.PositiveIntegerField(_("阅读数"), default=0)
     # Stable identity of an imported item ("xwlb:VIDE…"), so a second import adds nothing.
     external_id = models.CharField(
@@ -195,6 +206,15 @@ class Article(models.Model):
     )
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+    # The newsroom account that wrote it (imports and scripts leave it empty).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("作者账号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     objects = ArticleQuerySet.as_manager()
 
