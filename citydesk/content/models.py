@@ -197,6 +197,9 @@ class Article(models.Model):
     is_slideshow = models.BooleanField(_("幻灯"), default=False)
     is_pinned = models.BooleanField(_("置顶"), default=False)
     body = models.JSONField(_("正文"), default=list, blank=True)
+    # Bumped by every newsroom save (citydesk.newsroom.revisions): a save made on an
+    # older version is refused instead of overwriting what someone else saved meanwhile.
+    version = models.PositiveIntegerField(_("版本"), default=0)
     # How many review stages it has passed since it was last submitted (三审: three).
     review_stage = models.PositiveSmallIntegerField(_("审核进度"), default=0)
     view_count = models.PositiveIntegerField(_("阅读数"), default=0)
