@@ -228,6 +228,10 @@ def article_for_reader(pk: int) -> Article:
     return item
 
 
+def is_retracted(pk: int) -> bool:
+    return Article.objects.filter(pk=pk, status=Article.Status.RETRACTED).exists()
+
+
 def resolve_images(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Fill in library images that a block names but whose URL it does not carry yet.
 

@@ -125,7 +125,14 @@ def channel(request: HttpRequest, slug: str, page: int | None = None) -> HttpRes
 
 @page_cache
 def article(request: HttpRequest, pk: int, page: int | None = None) -> HttpResponse:
-    item = queries.article_for_reader(pk)
+    try:
+        item = queries.article_for_reader(pk)
+    except Http404:
+        if queries.is_retracted(pk):
+            # 撤稿: the address stays known as withdrawn (410), for readers and for search
+            # engines, which drop a 410 at once; the page cache never stores it.
+            return render(request, "portal/410.html", status=410)
+        raise
     if page == 1:
         # Page 1 has one address only, so search engines and caches see one page.
         return redirect(item.get_absolute_url(), permanent=True)

@@ -149,3 +149,39 @@ def test_schedule_unpublish_retract(draft, people, client):
     with pytest.raises(Exception):  # noqa: B017 - any refusal: it is gone for good
         workflow.publish(people["admin"], article)
     assert article.pk not in [a.pk for a in queries.live()]
+
+
+def test_a_retraction_leaves_every_surface(
+    draft, people, client, django_capture_on_commit_callbacks
+):
+    import time
+
+    from citydesk.rankings import actions as rankings
+    from citydesk.rankings import queries as ranking_queries
+    from citydesk.search.queries import search_for_script
+
+    article = draft()
+    workflow.submit(people["reporter"], article)
+    workflow.approve(people["editor"], article)
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.publish(people["chief"], article)
+        article.title = "古城墙修缮工程启动"
+        article.save()
+    rankings.record_views(article, [time.time()] * 3)
+    ranking_queries.forget()
+    assert article.pk in [r.article.pk for r in ranking_queries.hot()]
+    assert article.pk in [r["id"] for r in search_for_script("古城墙")["results"]]
+    shown = ("/rss.xml", "/suzhou/", "/", "/gundong/", "/sitemaps/news.xml")
+    for url in shown:
+        assert article.get_absolute_url() in client.get(url).content.decode(), url
+
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.retract(people["chief"], article, "报道失实")
+    ranking_queries.forget()
+    assert article.pk not in [r.article.pk for r in ranking_queries.hot()]
+    assert article.pk not in [r["id"] for r in search_for_script("古城墙")["results"]]
+    for url in shown:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert article.get_absolute_url() not in response.content.decode(), url
+    assert client.get(article.get_absolute_url()).status_code == 410

@@ -395,10 +395,21 @@ def test_library_images_without_a_src_are_resolved(client, site):
     assert "图库说明" in figure and "图库" in section(figure, "credit")
 
 
-@pytest.mark.parametrize("which", ["draft", "retracted", "scheduled"])
+@pytest.mark.parametrize("which", ["draft", "retracted", "scheduled"])  # retracted: 撤下
 def test_articles_a_reader_may_not_see_are_not_found(client, site, which):
     article = getattr(site, which)
     assert client.get(article.get_absolute_url()).status_code == 404
+
+
+def test_a_retracted_article_leaves_a_tombstone(client, site):
+    article = actions.do_retract_article(site.feature)  # 撤稿, not only 撤下
+    response = client.get(article.get_absolute_url())
+    html = response.content.decode()
+    assert response.status_code == 410
+    assert "此稿件已撤回" in html and article.title not in html
+    assert '<meta name="robots" content="noindex">' in html
+    # Another page number of it, too: the whole address is withdrawn.
+    assert client.get(article.page_url(2)).status_code == 410
 
 
 # Sanitising ----------------------------------------------------------------------------
