@@ -151,6 +151,9 @@ STORAGES = {
 # Upload limits: editors upload photos, never huge files.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# What an image upload may be (citydesk.content.images): bytes, and decoded pixels.
+CITYDESK_IMAGE_MAX_BYTES = int(os.environ.get("CITYDESK_IMAGE_MAX_BYTES", 10 * 1024 * 1024))
+CITYDESK_IMAGE_MAX_PIXELS = int(os.environ.get("CITYDESK_IMAGE_MAX_PIXELS", 40_000_000))
 
 LOGGING = {
     "version": 1,

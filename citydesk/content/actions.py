@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from citydesk.content import signals
+from citydesk.content import images, signals
 from citydesk.content.models import (
     Article,
     ArticleCredit,
@@ -305,7 +305,9 @@ def do_retract_article(article: Article) -> Article:
 
 @transaction.atomic
 def set_article_cover(article: Article, filename: str, content: bytes) -> Article:
-    """Store `content` as the article's cover image (the list thumbnail and share image)."""
+    """Store `content` as the article's cover image (the list thumbnail and share image).
+    Raises images.ImageError for anything but an acceptable picture."""
+    images.checked(content)
     before = article_state(article.pk)
     article.cover.save(filename, ContentFile(content), save=False)
     article.save(update_fields=["cover", "updated_at"])
@@ -316,7 +318,10 @@ def set_article_cover(article: Article, filename: str, content: bytes) -> Articl
 def create_image(
     filename: str, content: bytes, *, title: str = "", caption: str = "", credit: str = ""
 ) -> Image:
-    """A picture in the media library; width and height are read from the file."""
+    """A picture in the media library; width and height are read from the file. Raises
+    images.ImageError for anything but an acceptable picture; its renditions are made by
+    the worker afterwards."""
+    images.checked(content)
     # Assigned, not file.save(): assignment is what fills width and height from the bytes.
     image = Image(
         file=ContentFile(content, name=filename),

@@ -4,12 +4,13 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.contrib.admin.views.main import ChangeList
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from citydesk.content import actions
+from citydesk.content import actions, images
 from citydesk.content.blocks import blocks_to_text, text_to_blocks
 from citydesk.content.models import (
     Article,
@@ -21,6 +22,7 @@ from citydesk.content.models import (
     Topic,
     TopicArticle,
 )
+from citydesk.search import queries as search_queries
 
 admin.site.site_header = _("citydesk 编辑部")
 admin.site.site_title = _("citydesk 编辑部")
@@ -63,6 +65,12 @@ class ArticleForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["body_text"].initial = blocks_to_text(self.instance.body)
 
+    def clean_cover(self) -> Any:
+        cover = self.cleaned_data.get("cover")
+        if cover:
+            images.validate_upload(cover)
+        return cover
+
     def clean_body_text(self) -> str:
         text: str = self.cleaned_data["body_text"]
         ids = [b["image_id"] for b in text_to_blocks(text) if b.get("image_id")]
@@ -102,19 +110,55 @@ class TopicArticleInline(admin.TabularInline):
     autocomplete_fields = ["article"]
 
 
+class ChannelFilter(admin.SimpleListFilter):
+    """栏目, with its sub-channels, by EXISTS: the stock filter joins the link table and
+    makes the list SELECT DISTINCT over every column, seconds at 87,000 articles."""
+
+    title = _("栏目")
+    parameter_name = "channel"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(str(c.pk), c.name) for c in Channel.objects.all()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Article]) -> QuerySet[Article]:
+        value = self.value()
+        if not value or not value.isdigit():
+            return queryset
+        ids = Channel.objects.filter(Q(pk=value) | Q(parent_id=value)).values("pk")
+        links = Article.channels.through.objects.filter(
+            article_id=OuterRef("pk"), channel_id__in=ids
+        )
+        return queryset.filter(Exists(links))
+
+
+class ArticleChangeList(ChangeList):
+    def get_queryset(self, request: HttpRequest, exclude_parameters: Any = None) -> Any:
+        # A list row never shows the body, the bulk of each article's row.
+        return super().get_queryset(request, exclude_parameters).defer("body")
+
+
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
     form = ArticleForm
     list_display = ["title", "status", "published_at", "source", "is_headline", "is_recommended"]
-    list_filter = ["status", "kind", "channels", "is_headline", "is_recommended", "is_slideshow"]
+    list_filter = [
+        "status",
+        ChannelFilter,
+        "published_at",
+        "kind",
+        "is_headline",
+        "is_recommended",
+        "is_slideshow",
+    ]
+    # Searched by get_search_results; no date_hierarchy: its year links scan the archive.
     search_fields = ["title", "external_id"]
-    date_hierarchy = "published_at"
     autocomplete_fields = ["responsible_editor", "tags"]
     filter_horizontal = ["channels"]
     inlines = [ArticleCreditInline]
     readonly_fields = ["view_count", "created_at", "updated_at"]
     list_per_page = 50
     show_full_result_count = False  # COUNT(*) over a large archive is slow on every page
+    SEARCH_LIMIT = 2000
     actions = ["publish", "unpublish"]
     fieldsets = [
         (None, {"fields": ["title", "subtitle", "summary", "kind", "body_text"]}),
@@ -145,6 +189,26 @@ class ArticleAdmin(admin.ModelAdmin):
             },
         ),
     ]
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return ArticleChangeList
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Article], search_term: str
+    ) -> tuple[QuerySet[Article], bool]:
+        """Live articles through the search index (Chinese words, not LIKE over 87,000
+        titles; the newest SEARCH_LIMIT matches), the rest (drafts, submitted, taken
+        down: few) by their titles, and an exact external id."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        live = search_queries.live_ids_matching(term, limit=self.SEARCH_LIMIT)
+        not_live = [s for s in Article.Status.values if s != Article.Status.PUBLISHED]
+        others = Article.objects.filter(
+            Q(status__in=not_live, title__icontains=term) | Q(external_id=term)
+        ).values_list("pk", flat=True)[: self.SEARCH_LIMIT]
+        # One list of ids: an OR of the conditions would make the database test every row.
+        return queryset.filter(pk__in=[*live, *others]), False
 
     def save_model(self, request: HttpRequest, obj: Article, form: Any, change: bool) -> None:
         # The form has already changed `obj` in memory; the database still holds the old
@@ -216,7 +280,46 @@ class TagAdmin(AnnounceChangesMixin, admin.ModelAdmin):
     search_fields = ["name"]
 
 
+class ImageForm(forms.ModelForm):
+    # Optional: an upload without a focal point is cropped around its centre.
+    focal_x = forms.FloatField(
+        label=_("焦点横向位置"),
+        required=False,
+        min_value=0,
+        max_value=1,
+        initial=0.5,
+        help_text=_("裁切时保留的焦点：0 为最左，1 为最右，0.5 居中"),
+    )
+    focal_y = forms.FloatField(
+        label=_("焦点纵向位置"),
+        required=False,
+        min_value=0,
+        max_value=1,
+        initial=0.5,
+        help_text=_("0 为最上，1 为最下，0.5 居中"),
+    )
+
+    class Meta:
+        model = Image
+        fields = ["file", "title", "caption", "credit", "focal_x", "focal_y"]
+
+    def clean_file(self) -> Any:
+        file = self.cleaned_data.get("file")
+        if file:
+            images.validate_upload(file)
+        return file
+
+    def clean_focal_x(self) -> float:
+        value = self.cleaned_data.get("focal_x")
+        return 0.5 if value is None else float(value)
+
+    def clean_focal_y(self) -> float:
+        value = self.cleaned_data.get("focal_y")
+        return 0.5 if value is None else float(value)
+
+
 @admin.register(Image)
 class ImageAdmin(admin.ModelAdmin):
+    form = ImageForm
     list_display = ["id", "title", "caption", "credit", "width", "height", "created_at"]
     search_fields = ["title", "caption", "credit"]

@@ -95,15 +95,49 @@ class Image(models.Model):
     credit = models.CharField(_("图片来源/摄影"), max_length=100, blank=True)
     width = models.PositiveIntegerField(_("宽"), default=0, editable=False)
     height = models.PositiveIntegerField(_("高"), default=0, editable=False)
+    # The point a crop keeps in view, as fractions of the width and height (0.5: centre).
+    focal_x = models.FloatField(_("焦点横向位置"), default=0.5)
+    focal_y = models.FloatField(_("焦点纵向位置"), default=0.5)
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("图片")
         verbose_name_plural = _("图片")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(focal_x__gte=0, focal_x__lte=1, focal_y__gte=0, focal_y__lte=1),
+                name="image_focal_point_inside",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title or self.caption or str(self.file.name)
+
+
+class Rendition(models.Model):
+    """One size of a library image, as WebP, made once by the worker
+    (citydesk.content.images.make_pending_renditions), never on a reader's request."""
+
+    image = models.ForeignKey(
+        Image, on_delete=models.CASCADE, related_name="renditions", verbose_name=_("图片")
+    )
+    spec = models.CharField(_("规格"), max_length=20)  # a key of images.SPECS
+    file = models.ImageField(
+        _("文件"), upload_to="renditions/%Y/%m/", width_field="width", height_field="height"
+    )
+    width = models.PositiveIntegerField(_("宽"), default=0)
+    height = models.PositiveIntegerField(_("高"), default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["image", "spec"], name="rendition_once_per_spec")
+        ]
+        verbose_name = _("图片规格")
+        verbose_name_plural = _("图片规格")
+
+    def __str__(self) -> str:
+        return f"{self.image_id} {self.spec}"
 
 
 class Topic(models.Model):
@@ -227,6 +261,8 @@ class Article(models.Model):
         verbose_name_plural = _("文章")
         indexes = [
             models.Index(fields=["status", "-published_at"], name="article_status_pub"),
+            # The newsroom's list: every status, newest first, 50 a page.
+            models.Index(fields=["-published_at", "-id"], name="article_pub_id"),
             models.Index(fields=["view_count"], name="article_views"),
             # The flags pick a handful of articles out of an archive of ~100,000: partial
             # indexes make each pick a short index walk instead of a scan of every row.

@@ -160,6 +160,23 @@ def search(
     return result
 
 
+def live_ids_matching(
+    q: str, *, limit: int = 2000, backend: SearchBackend | None = None
+) -> list[int]:
+    """Ids of the live articles matching `q`, newest first, at most `limit`: the
+    newsroom's list search (which finds the articles not live by their titles)."""
+    dictionary.refresh()
+    query = parse_query(q)
+    if query.is_empty:
+        return []
+    backend = backend or get_backend()
+    options = Options(sort="time")
+    found = backend.search(
+        query, options.filters(timezone.now()), sort="time", limit=limit, count=False
+    )
+    return [hit.article_id for hit in found.hits]
+
+
 def suggest(q: str, *, limit: int = 8, backend: SearchBackend | None = None) -> dict[str, Any]:
     """Titles and words for what a reader is typing (the last word may be unfinished)."""
     dictionary.refresh()

@@ -94,3 +94,33 @@ def run_forever(stop_event: threading.Event, *, parent_pid: int | None = None) -
         stop_event.wait(seconds)
 
     run(timezone.now, sleep, stop_event)
+
+
+RENDITION_POLL_SECONDS = 5.0
+
+
+def make_renditions(stop_event: threading.Event, sleep: Sleep) -> None:
+    """Make pending image renditions, sleeping when there are none; until `stop_event`."""
+    from citydesk.content import images
+
+    while not stop_event.is_set():
+        try:
+            made = images.make_pending_renditions()
+            if made:
+                logger.info("made %d image renditions", made)
+        except Exception:
+            logger.exception("image renditions failed; retrying")
+            made = 0
+        if not made and not stop_event.is_set():
+            sleep(RENDITION_POLL_SECONDS)
+
+
+def make_renditions_forever(stop_event: threading.Event) -> None:
+    """The worker's second thread: image renditions, so a slow one never holds up a
+    scheduled publish."""
+
+    def sleep(seconds: float) -> None:
+        close_old_connections()
+        stop_event.wait(seconds)
+
+    make_renditions(stop_event, sleep)

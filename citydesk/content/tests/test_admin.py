@@ -123,3 +123,51 @@ def test_publish_action_from_the_list(client, editor):
     assert resp.status_code == 302
     draft.refresh_from_db()
     assert draft.is_live
+
+
+def test_the_article_list_filters_by_channel_with_children_and_searches_every_status(
+    client, editor, django_capture_on_commit_callbacks
+):
+    from citydesk.content import actions
+    from citydesk.content.actions import ArticleData
+
+    suzhou = Channel.objects.get(slug="suzhou")
+    Channel.objects.create(name="姑苏", slug="gusu", parent=suzhou)
+
+    def make(title, status, channel):
+        data = ArticleData(title=title, body=[{"type": "paragraph", "text": title}])
+        data.channels = [channel]
+        with django_capture_on_commit_callbacks(execute=True):  # indexed after commit
+            return actions.create_article(data, status=status)
+
+    live_child = make("姑苏古城墙修缮", Article.Status.PUBLISHED, "gusu")
+    draft = make("古城墙草稿", Article.Status.DRAFT, "suzhou")
+    elsewhere = make("国内古城墙新闻", Article.Status.PUBLISHED, "guonei")
+    make("无关的稿件", Article.Status.PUBLISHED, "suzhou")
+
+    def listed(query):
+        response = client.get("/admin/content/article/" + query)
+        assert response.status_code == 200
+        return {a.pk for a in response.context["cl"].result_list}
+
+    assert listed(f"?channel={suzhou.pk}") >= {live_child.pk, draft.pk}
+    assert elsewhere.pk not in listed(f"?channel={suzhou.pk}")
+    # 古城墙: live ones through the search index, the draft by its title.
+    assert listed("?q=古城墙") == {live_child.pk, draft.pk, elsewhere.pk}
+    assert listed(f"?q=古城墙&channel={suzhou.pk}") == {live_child.pk, draft.pk}
+    assert listed("?q=古城墙&status__exact=draft") == {draft.pk}
+    assert listed("?q=没有这个词") == set()
+    assert listed("?channel=abc") >= {live_child.pk, draft.pk, elsewhere.pk}  # ignored
+
+
+def test_the_article_list_never_selects_distinct_or_the_body(client, editor):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    suzhou = Channel.objects.get(slug="suzhou")
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(f"/admin/content/article/?channel={suzhou.pk}&q=苏州")
+        assert response.status_code == 200
+    listing = [q["sql"] for q in ctx.captured_queries if 'FROM "content_article"' in q["sql"]]
+    assert listing and not any("DISTINCT" in sql for sql in listing)
+    assert not any('"content_article"."body"' in sql for sql in listing)

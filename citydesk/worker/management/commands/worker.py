@@ -48,6 +48,11 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, request_stop)
         scheduler.warm_up()
         logger.info("citydesk worker started (pid %d)", os.getpid())
+        renditions = threading.Thread(
+            target=scheduler.make_renditions_forever, args=(stop,), name="renditions", daemon=True
+        )
+        renditions.start()
         scheduler.run_forever(stop, parent_pid=options["parent_pid"])
+        renditions.join(timeout=30)
         connection.close()
         logger.info("citydesk worker stopped (pid %d)", os.getpid())

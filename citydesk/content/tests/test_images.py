@@ -1,0 +1,141 @@
+"""Uploads: only real pictures within limits; renditions made once, off the request path,
+cropped around the focal point."""
+
+import io
+import zlib
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image as PILImage
+
+from citydesk.content import actions, images
+from citydesk.content.images import ImageError
+from citydesk.content.models import Image, Rendition
+
+pytestmark = pytest.mark.django_db
+
+
+def picture(size=(800, 600), fmt="JPEG", color=(200, 30, 30)) -> bytes:
+    out = io.BytesIO()
+    PILImage.new("RGB", size, color).save(out, fmt)
+    return out.getvalue()
+
+
+def png_bomb(width: int, height: int) -> bytes:
+    """A valid PNG header claiming width × height pixels, with a tiny body: opening it is
+    cheap, decoding it would not be."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return len(data).to_bytes(4, "big") + body + zlib.crc32(body).to_bytes(4, "big")
+
+    header = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([8, 0, 0, 0, 0])
+    data = zlib.compress(b"\x00" * 1024)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    )
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "GIF"])
+def test_real_pictures_are_accepted(fmt):
+    assert images.checked(picture(fmt=fmt)) == (fmt, 800, 600)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "空"),
+        (b"%PDF-1.4 not a picture", "不是有效的图片"),
+        (picture()[:2000], "不是有效的图片"),  # truncated
+        (png_bomb(60_000, 60_000), "像素太多"),  # 3.6 gigapixels
+        (b"BM" + b"\x00" * 100, "不是有效的图片"),
+    ],
+)
+def test_bad_uploads_are_refused_with_a_reason(content, message):
+    with pytest.raises(ImageError, match=message):
+        images.checked(content)
+
+
+def test_size_and_pixel_limits_come_from_settings(settings):
+    settings.CITYDESK_IMAGE_MAX_BYTES = 1000
+    with pytest.raises(ImageError, match="图片太大"):
+        images.checked(picture())
+    settings.CITYDESK_IMAGE_MAX_BYTES = 10**7
+    settings.CITYDESK_IMAGE_MAX_PIXELS = 100_000
+    with pytest.raises(ImageError, match="像素太多"):
+        images.checked(picture())
+    bmp = io.BytesIO()
+    PILImage.new("RGB", (10, 10)).save(bmp, "BMP")
+    with pytest.raises(ImageError, match="不支持的图片格式"):
+        images.checked(bmp.getvalue())
+
+
+def test_a_refused_upload_stores_nothing():
+    with pytest.raises(ImageError):
+        actions.create_image("x.jpg", b"not an image")
+    assert not Image.objects.exists()
+
+
+def test_the_admin_shows_why_an_upload_was_refused(admin_client):
+    upload = SimpleUploadedFile("photo.jpg", b"GIF89a but not really", content_type="image/jpeg")
+    response = admin_client.post("/admin/content/image/add/", {"file": upload, "title": "坏图"})
+    assert response.status_code == 200  # the form again, with the error
+    assert not Image.objects.exists()
+    assert "有效的图片" in response.content.decode()  # Django's check or ours: either says why
+    good = SimpleUploadedFile("photo.jpg", picture(), content_type="image/jpeg")
+    response = admin_client.post(
+        "/admin/content/image/add/",
+        {"file": good, "title": "好图", "focal_x": "0.5", "focal_y": "0.5"},
+    )
+    assert response.status_code == 302 and Image.objects.get().width == 800
+
+
+def test_renditions_are_made_once_and_cropped_around_the_focal_point():
+    # Left half red, right half blue; the focal point on the blue side.
+    canvas = PILImage.new("RGB", (1600, 600), (255, 0, 0))
+    canvas.paste((0, 0, 255), (800, 0, 1600, 600))
+    out = io.BytesIO()
+    canvas.save(out, "PNG")
+    image = actions.create_image("wide.png", out.getvalue())
+    assert image.renditions.count() == 0  # nothing on the upload's request
+    image.focal_x = 0.9
+    image.save()
+    assert images.make_pending_renditions() == len(images.SPECS)
+    assert images.make_pending_renditions() == 0  # once
+    by_spec = {r.spec: r for r in image.renditions.all()}
+    assert (by_spec["w640"].width, by_spec["w640"].height) == (640, 240)
+    assert by_spec["w1080"].width == 1080
+    card = by_spec["card"]
+    assert (card.width, card.height) == (640, 360)
+    with card.file.open("rb") as handle, PILImage.open(handle) as rendered:
+        assert rendered.format == "WEBP"
+        pixel = rendered.convert("RGB").getpixel((320, 180))
+        assert isinstance(pixel, tuple)
+        red, _green, blue = pixel
+        assert blue > 200 and red < 60  # the crop kept the focal (blue) side
+    assert images.url(image, "card") == card.file.url
+    assert Rendition.objects.count() == len(images.SPECS)
+
+
+def test_a_small_picture_is_never_scaled_up():
+    image = actions.create_image("small.jpg", picture(size=(300, 200)))
+    images.make_renditions(image)
+    assert {r.width for r in image.renditions.all()} == {300}
+
+
+def test_the_worker_makes_pending_renditions():
+    import threading
+
+    from citydesk.worker import scheduler
+
+    image = actions.create_image("photo.jpg", picture())
+    stop = threading.Event()
+    naps = []
+
+    def sleep(seconds):  # the first nap comes once nothing is pending: stop there
+        naps.append(seconds)
+        stop.set()
+
+    scheduler.make_renditions(stop, sleep)
+    assert image.renditions.count() == len(images.SPECS)
+    assert naps == [scheduler.RENDITION_POLL_SECONDS]
