@@ -199,3 +199,6 @@ def _load_secret_key() -> str:
 
 if not SECRET_KEY:
     SECRET_KEY = _load_secret_key()
+
+# The newsroom signs in through the admin's login page.
+LOGIN_URL = "/admin/login/"

@@ -1,0 +1,75 @@
+"""What the newsroom dashboard reads."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, time
+
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from citydesk.content.models import Article
+from citydesk.newsroom.roles import Action, Role, allows, role_of
+from citydesk.rankings import queries as rankings
+from citydesk.rankings.queries import Ranked
+
+Status = Article.Status
+LIMIT = 20
+
+
+@dataclass
+class Dashboard:
+    role: Role | None
+    my_drafts: list[Article] = field(default_factory=list)
+    waiting: list[Article] = field(default_factory=list)
+    scheduled: list[Article] = field(default_factory=list)
+    published_today: list[Article] = field(default_factory=list)
+    most_read: list[Ranked] = field(default_factory=list)
+
+
+def _rows(articles: QuerySet[Article]) -> list[Article]:
+    return list(articles.defer("body").select_related("created_by")[:LIMIT])
+
+
+def today_start(now: datetime | None = None) -> datetime:
+    """Midnight of today, in the site's time zone (Beijing time)."""
+    local = timezone.localtime(now or timezone.now())
+    return timezone.make_aware(datetime.combine(local.date(), time.min), local.tzinfo)
+
+
+def waiting_for(user: User) -> QuerySet[Article]:
+    """What is waiting for this user's next step: a writer's returned pieces; an
+    editor's submitted ones (not their own); a chief editor's approved ones as well."""
+    role = role_of(user)
+    if allows(role, Action.PUBLISH):
+        statuses = [Status.SUBMITTED, Status.APPROVED]
+    elif allows(role, Action.APPROVE):
+        statuses = [Status.SUBMITTED]
+    else:
+        return Article.objects.filter(created_by=user, status=Status.RETURNED).order_by(
+            "-updated_at"
+        )
+    return (
+        Article.objects.filter(status__in=statuses)
+        .exclude(created_by=user)
+        .order_by("updated_at")  # the longest waiting first
+    )
+
+
+def dashboard(user: User) -> Dashboard:
+    board = Dashboard(role=role_of(user))
+    if board.role is None:
+        return board
+    board.my_drafts = _rows(
+        Article.objects.filter(
+            created_by=user, status__in=[Status.DRAFT, Status.RETURNED]
+        ).order_by("-updated_at")
+    )
+    board.waiting = _rows(waiting_for(user))
+    board.scheduled = _rows(
+        Article.objects.filter(status=Status.SCHEDULED).order_by("published_at", "pk")
+    )
+    board.published_today = _rows(
+        Article.objects.published().filter(published_at__gte=today_start())
+    )
+    board.most_read = rankings.hot("day", limit=10)
+    return board
