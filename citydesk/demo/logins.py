@@ -12,6 +12,8 @@ from django.conf import settings
 from django.contrib.auth.models import Group, Permission, User
 from django.utils.crypto import get_random_string
 
+from citydesk.newsroom.roles import GROUPS, Role
+
 LOGIN_FILE = "demo-login.txt"
 EDITORS_GROUP = "编辑"
 
@@ -72,7 +74,9 @@ def ensure_logins() -> list[Login]:
         user.is_staff, user.is_active, user.is_superuser = True, True, superuser
         user.save()
         if not superuser:
-            user.groups.add(group)
+            # Also a chief editor (签发编辑) of the newsroom: the demo's one editor walks
+            # the whole review workflow.
+            user.groups.add(group, Group.objects.get_or_create(name=GROUPS[Role.CHIEF])[0])
         logins.append(Login(username, password, superuser))
     _write(path, logins)
     return logins

@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from typing import Any, cast
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
@@ -63,6 +63,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     for article in [*board.my_drafts, *board.waiting, *board.scheduled, *board.published_today]:
         article.steps = offered(user, article)  # type: ignore[attr-defined]
     context: dict[str, Any] = {
+        **admin.site.each_context(request),  # the admin's header, nav and theme
         "board": board,
         "role_name": GROUPS[board.role],
         "title": "编辑部工作台",

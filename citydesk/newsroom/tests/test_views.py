@@ -42,6 +42,22 @@ def test_the_dashboard_shows_each_list(draft, people):
     assert live.title in today
 
 
+def test_pieces_without_a_newsroom_author_are_listed_too(people):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from citydesk.content import actions
+    from citydesk.content.actions import ArticleData
+
+    imported = actions.create_article(  # an import: no account wrote it
+        ArticleData(title="导入的稿件", body=[], published_at=timezone.now() - timedelta(hours=1)),
+        status=Article.Status.PUBLISHED,
+    )
+    response = logged_in(people["chief"]).get("/newsroom/")
+    assert response.status_code == 200 and imported.title in response.content.decode()
+
+
 def test_outsiders_and_anonymous_readers_are_kept_out(people):
     assert Client().get("/newsroom/").status_code == 302  # to the login page
     assert logged_in(people["outsider"]).get("/newsroom/").status_code == 403
