@@ -280,24 +280,16 @@ class TagAdmin(AnnounceChangesMixin, admin.ModelAdmin):
     search_fields = ["name"]
 
 
-class ImageForm(forms.ModelForm):
+def _focal_field(label: Any, help_text: Any) -> forms.FloatField:
     # Optional: an upload without a focal point is cropped around its centre.
-    focal_x = forms.FloatField(
-        label=_("焦点横向位置"),
-        required=False,
-        min_value=0,
-        max_value=1,
-        initial=0.5,
-        help_text=_("裁切时保留的焦点：0 为最左，1 为最右，0.5 居中"),
+    return forms.FloatField(
+        label=label, required=False, min_value=0, max_value=1, initial=0.5, help_text=help_text
     )
-    focal_y = forms.FloatField(
-        label=_("焦点纵向位置"),
-        required=False,
-        min_value=0,
-        max_value=1,
-        initial=0.5,
-        help_text=_("0 为最上，1 为最下，0.5 居中"),
-    )
+
+
+class ImageForm(forms.ModelForm):
+    focal_x = _focal_field(_("焦点横向位置"), _("裁切时保留的焦点：0 为最左，1 为最右，0.5 居中"))
+    focal_y = _focal_field(_("焦点纵向位置"), _("0 为最上，1 为最下，0.5 居中"))
 
     class Meta:
         model = Image
@@ -309,13 +301,12 @@ class ImageForm(forms.ModelForm):
             images.validate_upload(file)
         return file
 
-    def clean_focal_x(self) -> float:
-        value = self.cleaned_data.get("focal_x")
-        return 0.5 if value is None else float(value)
-
-    def clean_focal_y(self) -> float:
-        value = self.cleaned_data.get("focal_y")
-        return 0.5 if value is None else float(value)
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or self.cleaned_data
+        for name in ("focal_x", "focal_y"):
+            if cleaned.get(name) is None and name not in self.errors:
+                cleaned[name] = 0.5
+        return cleaned
 
 
 @admin.register(Image)
