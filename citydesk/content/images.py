@@ -127,21 +127,27 @@ def make_renditions(image: Image) -> int:
     return made
 
 
+# Images whose renditions failed in this process (a file gone from storage): not tried
+# again until a restart, so a few broken ones never starve the new uploads.
+_failed: set[int] = set()
+
+
 def make_pending_renditions(limit: int = 20) -> int:
-    """Renditions for up to `limit` images that lack some; how many renditions were made."""
+    """Renditions for up to `limit` images that lack some, newest first; how many
+    renditions were made."""
     pending = (
         Image.objects.annotate(n=Count("renditions"))
         .filter(Q(n__lt=len(SPECS)))
-        .order_by("pk")[:limit]
+        .exclude(pk__in=list(_failed))
+        .order_by("-pk")[:limit]
     )
     made = 0
     for image in pending:
         try:
             made += make_renditions(image)
         except (OSError, ValueError):
-            # A file gone missing from storage must not stop the others.
             logger.exception("renditions of image %d failed", image.pk)
-            continue
+            _failed.add(image.pk)
     return made
 
 
