@@ -9,6 +9,9 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.templatetags.static import static
+from django.utils.functional import lazy
+from django_prose_editor.config import html_tags
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("CITYDESK_DATA_DIR", "var")).resolve()
@@ -50,6 +53,7 @@ INSTALLED_APPS = [
     "citydesk.rankings",
     "citydesk.recommend",
     "citydesk.newsroom",
+    "django_prose_editor",
 ]
 
 MIDDLEWARE = [
@@ -202,3 +206,16 @@ if not SECRET_KEY:
 
 # The newsroom signs in through the admin's login page.
 LOGIN_URL = "/admin/login/"
+
+# The newsroom editor's own ProseMirror extensions (citydesk.newsroom.editor). The
+# processors tell prose-editor's sanitiser their HTML; citydesk cleans bodies itself.
+DJANGO_PROSE_EDITOR_EXTENSIONS = [
+    {
+        "js": [lazy(static, str)("newsroom/editor-extensions.js")],
+        "extensions": {
+            "LibraryImage": html_tags([], {"img": ["data-file"]}),
+            "Video": html_tags(["figure", "video", "figcaption"], {"video": ["src", "poster"]}),
+            "PageBreak": html_tags(["hr"], {"hr": ["class"]}),
+        },
+    }
+]

@@ -203,11 +203,19 @@ def _prefetched(item: Model, name: str, objects: list[Any]) -> None:
 
 def article_for_reader(pk: int) -> Article:
     """A live article with its editor, credits (with people), tags and channels."""
-    sql = _article_sql()
-    found = rows(sql["article"], [pk])
-    item = instance(Article, found[0]) if found else None
+    item = article_with_links(pk)
     if item is None or not item.is_live:
         raise Http404("没有这篇文章")
+    return item
+
+
+def article_with_links(pk: int) -> Article | None:
+    """The article in any state, read as the reader page reads it (the newsroom's preview)."""
+    sql = _article_sql()
+    found = rows(sql["article"], [pk])
+    if not found:
+        return None
+    item = instance(Article, found[0])
     editor = found[0][len(Article._meta.concrete_fields) :]
     item.responsible_editor = instance(Person, editor) if editor[0] is not None else None
     credits = []

@@ -19,6 +19,7 @@ from django.db import transaction
 
 from citydesk.content import actions as content
 from citydesk.content.models import Article
+from citydesk.newsroom import sensitive
 from citydesk.newsroom.models import Transition
 from citydesk.newsroom.roles import Action, Role, allows, role_of
 
@@ -28,6 +29,29 @@ THREE_STAGES = ("初审", "复审", "终审")
 
 class WorkflowError(ValueError):
     """A step the article's state does not allow; the message says why, in Chinese."""
+
+
+class SensitiveWords(WorkflowError):
+    """The piece holds listed words (citydesk.newsroom.sensitive); `hits` says where."""
+
+    def __init__(self, hits: list[sensitive.Hit]) -> None:
+        words = "、".join(dict.fromkeys(hit.word for hit in hits))
+        super().__init__(f"稿件含有敏感词：{words}。请修改；确需保留的，由签发编辑填写理由后放行")
+        self.hits = hits
+
+
+def _words_checked(user: User, article: Article, override_reason: str) -> str:
+    """Run the sensitive-word check on the article as stored. Returns what the audit entry
+    records of an override ("" for a clean piece); raises SensitiveWords for hits nobody
+    let through, PermissionDenied for an override by someone who may not give one."""
+    hits = sensitive.check_article(article)
+    if not hits:
+        return ""
+    if not override_reason.strip():
+        raise SensitiveWords(hits)
+    _require(user, Action.OVERRIDE)
+    words = "、".join(dict.fromkeys(hit.word for hit in hits))
+    return f"敏感词放行（{words}）：{override_reason.strip()}"
 
 
 def display_name(user: User) -> str:
@@ -70,12 +94,19 @@ def _step(
     allowed_from: tuple[str, ...],
     change: Callable[[Article], Article],
     comment: str = "",
+    *,
+    override_reason: str | None = None,
 ) -> Article:
+    """Move the article, audited. `override_reason` not None: the step runs the
+    sensitive-word check on the text as it is under the lock, and "" lets nothing through."""
     with transaction.atomic():
         # The state as it is now, not as the caller read it.
         current = Article.objects.select_for_update().get(pk=article.pk)
         if current.status not in allowed_from:
             raise WorkflowError(f"稿件现在是“{current.get_status_display()}”，不能{action.label}")
+        if override_reason is not None:
+            overridden = _words_checked(user, current, override_reason)
+            comment = "；".join(part for part in (comment, overridden) if part)
         before = current.status
         current = change(current)
         Transition.objects.create(
@@ -105,8 +136,11 @@ def _set_status(status: str, *, stage: int | None = None) -> Callable[[Article],
     return change
 
 
-def submit(user: User, article: Article, comment: str = "") -> Article:
-    """送审: a draft (or a returned piece, fixed) goes to the editors."""
+def submit(
+    user: User, article: Article, comment: str = "", *, override_reason: str = ""
+) -> Article:
+    """送审: a draft (or a returned piece, fixed) goes to the editors, once it passes the
+    sensitive-word check or a chief editor lets it through (`override_reason`)."""
     role = _require(user, Action.SUBMIT)
     own = article.created_by_id == user.pk
     if not own and not allows(role, Action.EDIT_OTHERS):
@@ -118,6 +152,7 @@ def submit(user: User, article: Article, comment: str = "") -> Article:
         (Status.DRAFT, Status.RETURNED),
         _set_status(Status.SUBMITTED, stage=0),
         comment,
+        override_reason=override_reason,
     )
 
 
@@ -168,14 +203,27 @@ def approve(user: User, article: Article, comment: str = "") -> Article:
 _RELEASABLE = (Status.APPROVED, Status.SCHEDULED, Status.UNPUBLISHED)
 
 
-def publish(user: User, article: Article, comment: str = "") -> Article:
-    """签发: live now. Only an approved (or scheduled, or taken-down) article."""
+def publish(
+    user: User, article: Article, comment: str = "", *, override_reason: str = ""
+) -> Article:
+    """签发: live now. Only an approved (or scheduled, or taken-down) article; the
+    sensitive-word check runs again, on the text as edited since 送审."""
     _require(user, Action.PUBLISH)
-    return _step(user, article, Action.PUBLISH, _RELEASABLE, content.do_publish_article, comment)
+    return _step(
+        user,
+        article,
+        Action.PUBLISH,
+        _RELEASABLE,
+        content.do_publish_article,
+        comment,
+        override_reason=override_reason,
+    )
 
 
-def schedule(user: User, article: Article, at: datetime, comment: str = "") -> Article:
-    """定时发布 at `at` (the worker publishes it then)."""
+def schedule(
+    user: User, article: Article, at: datetime, comment: str = "", *, override_reason: str = ""
+) -> Article:
+    """定时发布 at `at` (the worker publishes it then), checked as 签发 is."""
     _require(user, Action.SCHEDULE)
 
     def change(current: Article) -> Article:
@@ -184,7 +232,15 @@ def schedule(user: User, article: Article, at: datetime, comment: str = "") -> A
         except ValueError as exc:
             raise WorkflowError(str(exc)) from exc
 
-    return _step(user, article, Action.SCHEDULE, _RELEASABLE, change, comment)
+    return _step(
+        user,
+        article,
+        Action.SCHEDULE,
+        _RELEASABLE,
+        change,
+        comment,
+        override_reason=override_reason,
+    )
 
 
 def unpublish(user: User, article: Article, comment: str = "") -> Article:

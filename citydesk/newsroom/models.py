@@ -90,3 +90,20 @@ class EditLock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_name} 正在编辑"
+
+
+class SensitiveWord(models.Model):
+    """A word the sensitive-word check (citydesk.newsroom.sensitive) flags before a piece is
+    submitted or published. Kept by chief editors and administrators in the admin."""
+
+    word = models.CharField(_("敏感词"), max_length=50, unique=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("添加时间"), default=timezone.now)
+
+    class Meta:
+        ordering = ["word"]
+        verbose_name = _("敏感词")
+        verbose_name_plural = _("敏感词")
+
+    def __str__(self) -> str:
+        return self.word

@@ -23,10 +23,11 @@ from django.utils import timezone
 
 from citydesk.content import actions as content
 from citydesk.content.blocks import blocks_to_text
-from citydesk.content.models import Article
+from citydesk.content.models import Article, Channel
 from citydesk.content.sanitize import BodyError, clean_blocks
 from citydesk.newsroom.actions import display_name, may_edit
 from citydesk.newsroom.models import Revision
+from citydesk.newsroom.roles import Action, allows, role_of
 
 # The article's own text: what a revision keeps and a restore puts back.
 TEXT_FIELDS = (
@@ -84,9 +85,16 @@ def _checked(changes: dict[str, Any]) -> dict[str, Any]:
 
 
 def save_text(
-    user: User, article: Article, changes: dict[str, Any], *, base_version: int, note: str = ""
+    user: User,
+    article: Article,
+    changes: dict[str, Any],
+    *,
+    base_version: int,
+    note: str = "",
+    channels: list[Channel] | None = None,
 ) -> Article:
-    """Store `changes` (text fields) as a new version, if nobody saved since `base_version`."""
+    """Store `changes` (text fields) as a new version, if nobody saved since `base_version`;
+    `channels`, given, become the article's channels in the same save."""
     if not may_edit(user, article):
         raise PermissionDenied("你不能修改这篇稿件")
     checked = _checked(changes)
@@ -110,6 +118,8 @@ def save_text(
                 setattr(current, name, value)
             current.version += 1
             current.save(update_fields=[*checked, "version", "updated_at"])
+            if channels is not None:
+                current.channels.set(channels)
             Revision.objects.create(
                 article=current,
                 version=current.version,
@@ -124,6 +134,28 @@ def save_text(
         stale.refused.save()
         raise stale
     article.refresh_from_db()
+    return article
+
+
+def create_draft(
+    user: User, changes: dict[str, Any], *, channels: list[Channel] | None = None
+) -> Article:
+    """A new draft written by `user`, its first revision kept."""
+    if not allows(role_of(user), Action.CREATE):
+        raise PermissionDenied("你不能新建稿件")
+    checked = _checked({"title": "", **changes})
+    with transaction.atomic():
+        article = Article.objects.create(**checked, created_by=user, version=1)
+        if channels:
+            article.channels.set(channels)
+        Revision.objects.create(
+            article=article,
+            version=1,
+            author=user,
+            author_name=display_name(user),
+            fields=_fields(article),
+            note="新建",
+        )
     return article
 
 

@@ -39,6 +39,7 @@ class Action(models.TextChoices):
     SCHEDULE = "schedule", _("定时发布")
     UNPUBLISH = "unpublish", _("撤下")
     RETRACT = "retract", _("撤稿")
+    OVERRIDE = "override", _("敏感词放行")
     EDIT_CHANNELS = "edit_channels", _("管理栏目和专题")
     MANAGE_USERS = "manage_users", _("管理用户")
 
@@ -50,6 +51,7 @@ _SIGNING = _REVIEWING | {
     Action.SCHEDULE,
     Action.UNPUBLISH,
     Action.RETRACT,
+    Action.OVERRIDE,
     Action.EDIT_CHANNELS,
 }
 MATRIX: dict[Role, frozenset[Action]] = {

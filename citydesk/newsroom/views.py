@@ -1,29 +1,63 @@
-"""The newsroom dashboard and the workflow's buttons (POST only, checked by role)."""
+"""The newsroom: the dashboard, the article editor and its preview, revision history,
+and the workflow's buttons (POST only, checked by role in the actions)."""
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, cast
 
 from django.contrib import admin, messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from citydesk.content.models import Article
-from citydesk.newsroom import actions, queries
+from citydesk.content import actions as content
+from citydesk.content import images
+from citydesk.content import queries as content_queries
+from citydesk.content.models import Article, Image
+from citydesk.content.richtext import char_count
+from citydesk.newsroom import actions, locks, queries, revisions, sensitive
+from citydesk.newsroom.editor import ArticleEditForm, ImageUploadForm
+from citydesk.newsroom.models import Revision
 from citydesk.newsroom.roles import GROUPS, Action, allows, role_of
+from citydesk.portal.views import article_context
 
-STEPS: dict[str, Callable[[User, Article, str], Article]] = {
+
+def _schedule(
+    user: User, article: Article, comment: str, *, override_reason: str = "", at: str = ""
+) -> Article:
+    try:
+        when = timezone.make_aware(datetime.fromisoformat(at)) if at else None
+    except ValueError:
+        when = None
+    if when is None:
+        raise actions.WorkflowError("请填写定时发布的时间，例如 2026-12-02 08:00")
+    return actions.schedule(user, article, when, comment, override_reason=override_reason)
+
+
+STEPS: dict[str, Callable[..., Article]] = {
     "submit": actions.submit,
     "return": actions.return_to_writer,
     "approve": actions.approve,
     "publish": actions.publish,
+    "schedule": _schedule,
     "unpublish": actions.unpublish,
     "retract": actions.retract,
 }
+# The steps that run the sensitive-word check, and so take a chief editor's override.
+CHECKED_STEPS = {"submit", "publish", "schedule"}
 
 
 Status = Article.Status
@@ -33,6 +67,7 @@ BUTTONS = {
     "approve": ("审核通过", (Status.SUBMITTED,)),
     "return": ("退回", (Status.SUBMITTED, Status.APPROVED)),
     "publish": ("签发", (Status.APPROVED, Status.SCHEDULED, Status.UNPUBLISHED)),
+    "schedule": ("定时发布", (Status.APPROVED, Status.UNPUBLISHED)),
     "unpublish": ("撤下", (Status.PUBLISHED, Status.SCHEDULED)),
     "retract": ("撤稿", (Status.PUBLISHED, Status.SCHEDULED, Status.UNPUBLISHED)),
 }
@@ -71,6 +106,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "newsroom/dashboard.html", context)
 
 
+def _user(request: HttpRequest) -> User:
+    """The newsroom member making the request (login_required ran first)."""
+    user = cast(User, request.user)
+    if role_of(user) is None:
+        raise PermissionDenied("你不在编辑部的任何角色中")
+    return user
+
+
+def _back(request: HttpRequest, default: str) -> HttpResponseRedirect:
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        target = default
+    return HttpResponseRedirect(target or default)
+
+
 @require_POST
 @login_required
 def step(request: HttpRequest, pk: int, name: str) -> HttpResponse:
@@ -81,10 +131,231 @@ def step(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         return HttpResponse("没有这个操作", status=404, content_type="text/plain; charset=utf-8")
     article = get_object_or_404(Article, pk=pk)
     comment = request.POST.get("comment", "")[:2000]
+    options: dict[str, str] = {}
+    if name in CHECKED_STEPS:
+        options["override_reason"] = request.POST.get("override_reason", "")[:500]
+    if name == "schedule":
+        options["at"] = request.POST.get("at", "")
     try:
-        action(cast(User, request.user), article, comment)
+        action(_user(request), article, comment, **options)
     except actions.WorkflowError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"《{article.title}》：{article.get_status_display()}")
-    return HttpResponseRedirect(reverse("newsroom:dashboard"))
+    return _back(request, reverse("newsroom:dashboard"))
+
+
+def _editor_context(
+    request: HttpRequest, user: User, article: Article | None, form: ArticleEditForm
+) -> dict[str, Any]:
+    context: dict[str, Any] = {
+        **admin.site.each_context(request),
+        "is_nav_sidebar_enabled": False,  # the editor wants the width
+        "form": form,
+        "article": article,
+        "title": f"编辑：{article.title}" if article else "写新稿件",
+        "images": list(Image.objects.all()[:12]),
+        "upload_form": ImageUploadForm(),
+        "may_override": allows(role_of(user), Action.OVERRIDE),
+    }
+    if article is not None:
+        holder = locks.take(user, article)
+        steps = offered(user, article)
+        context |= {
+            "editable": actions.may_edit(user, article),
+            "lock": holder if holder.user_id != user.pk else None,
+            "lock_seconds": locks.LOCK_SECONDS,
+            # 送审 is the form's own button (it saves first); the rest are the panel's.
+            "may_submit": any(name == "submit" for name, _ in steps),
+            "review_steps": [(name, label) for name, label in steps if name != "submit"],
+            "hits": sensitive.check_article(article),
+            "char_count": char_count(article.body),
+            "transitions": list(article.transitions.order_by("-at", "-id")[:20]),
+        }
+    else:
+        context |= {"editable": True, "hits": [], "char_count": 0}
+    return context
+
+
+@never_cache
+@login_required
+def new(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not allows(role_of(user), Action.CREATE):
+        raise PermissionDenied("你不能新建稿件")
+    form = ArticleEditForm(request.POST or None, initial={"base_version": 0})
+    if request.method == "POST" and form.is_valid():
+        changes = form.text_changes()
+        try:
+            article = revisions.create_draft(
+                user, changes, channels=list(form.cleaned_data["channels"])
+            )
+        except revisions.EditError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"已保存草稿（第{article.version}版）")
+            return HttpResponseRedirect(reverse("newsroom:edit", args=[article.pk]))
+    return render(request, "newsroom/edit.html", _editor_context(request, user, None, form))
+
+
+@never_cache
+@login_required
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The editor. Saving names the version it was opened on: a save on a stale version is
+    refused, kept as an unapplied revision, and the page links to the comparison."""
+    user = _user(request)
+    article = get_object_or_404(Article, pk=pk)
+    if request.method != "POST":
+        form = ArticleEditForm.for_article(article)
+        return render(request, "newsroom/edit.html", _editor_context(request, user, article, form))
+    form = ArticleEditForm.for_article(article, request.POST)
+    if form.is_valid():
+        try:
+            revisions.save_text(
+                user,
+                article,
+                form.text_changes(),
+                base_version=form.cleaned_data["base_version"],
+                channels=list(form.cleaned_data["channels"]),
+            )
+        except revisions.StaleEdit as exc:
+            form.add_error(None, str(exc))
+            context = _editor_context(request, user, article, form)
+            context["stale"] = exc
+            return render(request, "newsroom/edit.html", context, status=409)
+        except revisions.EditError as exc:
+            form.add_error(None, str(exc))
+        else:
+            cover = request.FILES.get("cover")
+            if cover is not None:
+                _set_cover(request, article, cover)
+            messages.success(request, f"已保存（第{article.version}版）")
+            then = request.POST.get("then", "")
+            if then == "submit":
+                try:
+                    actions.submit(
+                        user, article, override_reason=request.POST.get("override_reason", "")
+                    )
+                except actions.WorkflowError as exc:
+                    messages.error(request, str(exc))
+                else:
+                    messages.success(request, "已送审")
+            return HttpResponseRedirect(reverse("newsroom:edit", args=[article.pk]))
+    return render(
+        request, "newsroom/edit.html", _editor_context(request, user, article, form), status=400
+    )
+
+
+def _set_cover(request: HttpRequest, article: Article, cover: Any) -> None:
+    try:
+        images.validate_upload(cover)
+    except ValidationError as exc:
+        messages.error(request, f"封面图没有保存：{' '.join(exc.messages)}")
+        return
+    cover.seek(0)
+    content.set_article_cover(article, cover.name, cover.read())
+
+
+@never_cache
+@login_required
+def preview(request: HttpRequest, pk: int, page: int = 1) -> HttpResponse:
+    """The reader's article page for the article as it is now, in any state: the same
+    template, the same context, with a bar saying it is a preview. Never cached."""
+    _user(request)
+    item = content_queries.article_with_links(pk)
+    if item is None:
+        raise Http404("没有这篇稿件")
+    context = article_context(item, page)
+    context["preview"] = True
+    links = [(n, reverse("newsroom:preview-page", args=[pk, n])) for n, _ in context["page_links"]]
+    context["page_links"] = links
+    context["previous_url"] = links[page - 2][1] if page > 1 else ""
+    context["next_url"] = links[page][1] if page < len(links) else ""
+    response = render(request, "portal/article.html", context)
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@never_cache
+@login_required
+def history(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every revision, the workflow's record, and two revisions side by side."""
+    user = _user(request)
+    article = get_object_or_404(Article, pk=pk)
+    versions = list(article.revisions.all()[:200])
+    context: dict[str, Any] = {
+        **admin.site.each_context(request),
+        "title": f"修订记录：{article.title}",
+        "article": article,
+        "revisions": versions,
+        "transitions": list(article.transitions.order_by("-at", "-id")),
+        "editable": actions.may_edit(user, article),
+    }
+    left, right = request.GET.get("left", ""), request.GET.get("right", "")
+    if left.isdigit() and right.isdigit():
+        pair = {r.pk: r for r in article.revisions.filter(pk__in=[int(left), int(right)])}
+        if int(left) in pair and int(right) in pair:
+            context |= {
+                "left": pair[int(left)],
+                "right": pair[int(right)],
+                "diffs": revisions.compare(pair[int(left)], pair[int(right)]),
+            }
+            context["any_changed"] = any(d.changed for d in context["diffs"])
+        else:
+            messages.error(request, "要对比的版本不属于这篇稿件")
+    return render(request, "newsroom/history.html", context)
+
+
+@require_POST
+@login_required
+def restore(request: HttpRequest, pk: int, revision: int) -> HttpResponse:
+    user = _user(request)
+    article = get_object_or_404(Article, pk=pk)
+    chosen = get_object_or_404(Revision, pk=revision, article=article)
+    try:
+        revisions.restore(user, article, chosen, base_version=article.version)
+    except revisions.EditError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"已恢复第{chosen.version}版的内容（现为第{article.version}版）")
+    return HttpResponseRedirect(reverse("newsroom:edit", args=[pk]))
+
+
+@require_POST
+@login_required
+def lock(request: HttpRequest, pk: int) -> JsonResponse:
+    """The editor page renews its soft lock; the answer says who holds it."""
+    user = _user(request)
+    article = get_object_or_404(Article, pk=pk)
+    if request.POST.get("release"):
+        locks.release(user, article)
+        return JsonResponse({"released": True})
+    holder = locks.take(user, article)
+    mine = holder.user_id == user.pk
+    return JsonResponse(
+        {
+            "mine": mine,
+            "holder": holder.user_name,
+            "since": timezone.localtime(holder.since).strftime("%H:%M"),
+        }
+    )
+
+
+@require_POST
+@login_required
+def upload_image(request: HttpRequest) -> JsonResponse:
+    """An image into the library from the editor: checked as every upload is; the answer
+    is what the editor inserts, or why the file was refused."""
+    user = _user(request)
+    if not allows(role_of(user), Action.CREATE):
+        raise PermissionDenied("你不能上传图片")
+    form = ImageUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        errors = [str(e) for field in form.errors.values() for e in field]
+        return JsonResponse({"error": "；".join(errors)}, status=400)
+    image = form.save(commit=False)
+    image.title = image.caption[:200]
+    image.save()
+    return JsonResponse(
+        {"id": image.pk, "src": image.file.url, "caption": image.caption, "credit": image.credit}
+    )

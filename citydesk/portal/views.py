@@ -137,11 +137,17 @@ def article(request: HttpRequest, pk: int, page: int | None = None) -> HttpRespo
         # Page 1 has one address only, so search engines and caches see one page.
         return redirect(item.get_absolute_url(), permanent=True)
     number = 1 if page is None else page
+    return render(request, "portal/article.html", article_context(item, number))
+
+
+def article_context(item: Article, number: int) -> dict[str, Any]:
+    """What portal/article.html draws for page `number` of the article; the newsroom's
+    preview draws the same, so a preview is the reader's page."""
     pages = item.pages()
     if number < 1 or number > len(pages):
         raise Http404("页码超出范围")
     credits = list(item.credits.all())
-    context = {
+    return {
         "article": item,
         "blocks": queries.resolve_images(pages[number - 1]),
         "page_number": number,
@@ -159,7 +165,6 @@ def article(request: HttpRequest, pk: int, page: int | None = None) -> HttpRespo
         "credits": credits,
         "channel": primary_channel(item),
     }
-    return render(request, "portal/article.html", context)
 
 
 def primary_channel(item: Article) -> Channel | None:

@@ -127,3 +127,25 @@ def test_a_writer_submits_only_their_own(draft, people):
     with pytest.raises(PermissionDenied):
         workflow.submit(people["reporter"], article)
     workflow.submit(people["editor"], article)  # an editor may
+
+
+@pytest.mark.parametrize("who", list(ROLE_OF))
+def test_only_the_matrix_lets_a_flagged_piece_through(who, draft, people):
+    from citydesk.content.models import Article
+    from citydesk.newsroom.models import SensitiveWord
+
+    SensitiveWord.objects.create(word="送审测试")
+    article = draft(by=who)
+    user = people[who]
+    if allows(ROLE_OF[who], Action.OVERRIDE):
+        workflow.submit(user, article, override_reason="标题中的说法经核实无误")
+        article.refresh_from_db()
+        assert article.status == Article.Status.SUBMITTED
+        assert (
+            "敏感词放行（送审测试）：标题中的说法经核实无误" in article.transitions.last().comment
+        )
+    else:
+        with pytest.raises((PermissionDenied, workflow.SensitiveWords)):
+            workflow.submit(user, article, override_reason="我认为没问题")
+        article.refresh_from_db()
+        assert article.status == Article.Status.DRAFT and not article.transitions.exists()
