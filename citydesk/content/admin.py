@@ -22,6 +22,7 @@ from citydesk.content.models import (
     Topic,
     TopicArticle,
 )
+from citydesk.newsroom import records as newsroom_records
 from citydesk.search import queries as search_queries
 
 admin.site.site_header = _("citydesk 编辑部")
@@ -44,6 +45,8 @@ class ArticleForm(forms.ModelForm):
         required=False,
         help_text=BODY_HELP,
     )
+    # The version the form was opened on: a save after someone else's is refused.
+    base_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
     class Meta:
         model = Article
@@ -64,6 +67,7 @@ class ArticleForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["body_text"].initial = blocks_to_text(self.instance.body)
+            self.fields["base_version"].initial = self.instance.version
 
     def clean_cover(self) -> Any:
         cover = self.cleaned_data.get("cover")
@@ -84,6 +88,17 @@ class ArticleForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or self.cleaned_data
+        base = cleaned.get("base_version")
+        if self.instance.pk and base is not None:
+            stored = Article.objects.filter(pk=self.instance.pk).values_list("version", flat=True)
+            if stored and stored[0] != base:
+                raise forms.ValidationError(
+                    _(
+                        "这篇稿件在你打开之后已被他人保存（现为第%(v)d版），你的修改没有保存。"
+                        "请复制你的修改，重新打开后再改；修订记录中可以看到对方的修改。"
+                    ),
+                    params={"v": stored[0]},
+                )
         if cleaned.get("status") == Article.Status.SCHEDULED:
             at = cleaned.get("published_at")
             if at is None or at <= timezone.now():
@@ -161,7 +176,7 @@ class ArticleAdmin(admin.ModelAdmin):
     SEARCH_LIMIT = 2000
     actions = ["publish", "unpublish"]
     fieldsets = [
-        (None, {"fields": ["title", "subtitle", "summary", "kind", "body_text"]}),
+        (None, {"fields": ["title", "subtitle", "summary", "kind", "body_text", "base_version"]}),
         (
             _("署名与来源"),
             {"fields": ["source", "source_url", "byline_organization", "responsible_editor"]},
@@ -215,6 +230,11 @@ class ArticleAdmin(admin.ModelAdmin):
         # state, which decides the pages that showed the article before this save.
         # Kept on the object, not on this admin, which every request thread shares.
         obj._state_before = actions.article_state(obj.pk) if change else None  # type: ignore[attr-defined]
+        obj._status_before = (  # type: ignore[attr-defined]
+            Article.objects.filter(pk=obj.pk).values_list("status", flat=True).first()
+            if change
+            else None
+        )
         if obj.status == Article.Status.PUBLISHED:
             if obj.published_at is None:
                 obj.published_at = timezone.now()
@@ -226,6 +246,11 @@ class ArticleAdmin(admin.ModelAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         before = getattr(form.instance, "_state_before", None)
+        # The admin is the administrators' way in: its saves are kept and audited like
+        # the newsroom editor's (a revision each, a workflow record for a status change).
+        newsroom_records.admin_saved(
+            request.user, form.instance, getattr(form.instance, "_status_before", None)
+        )
         actions.announce_article_change(form.instance.pk, before)
 
     def delete_model(self, request: HttpRequest, obj: Article) -> None:

@@ -22,7 +22,7 @@ from html import escape
 from html.parser import HTMLParser
 from typing import Any
 
-from citydesk.content.sanitize import INLINE_TAGS, clean_blocks, clean_text
+from citydesk.content.sanitize import INLINE_TAGS, clean_blocks, clean_text, clean_url
 
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _VOID = {"br", "img", "hr", "source"}
@@ -121,7 +121,7 @@ class _Reader(HTMLParser):
             self.parts = []
         elif tag == "figure":
             # A figure with no picture left in it (its image deleted) is not kept.
-            if self.current is not None and self.current.get("src"):
+            if self.current is not None and clean_url(self.current.get("src", "")):
                 self.blocks.append(self.current)
             self.current = None
             self.parts = []

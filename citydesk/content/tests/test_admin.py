@@ -171,3 +171,25 @@ def test_the_article_list_never_selects_distinct_or_the_body(client, editor):
     listing = [q["sql"] for q in ctx.captured_queries if 'FROM "content_article"' in q["sql"]]
     assert listing and not any("DISTINCT" in sql for sql in listing)
     assert not any('"content_article"."body"' in sql for sql in listing)
+
+
+def test_admin_saves_are_kept_and_audited_and_a_stale_one_is_refused(client, editor):
+    resp = client.post("/admin/content/article/add/", article_form(body_text="第一稿"))
+    assert resp.status_code == 302
+    article = Article.objects.get()
+    created = article.transitions.get()
+    assert (created.actor, created.to_status, created.action) == (editor, "published", "admin")
+    assert article.revisions.get().fields["title"] == "古城夜游线路上新"
+    assert article.version == 1
+
+    change = f"/admin/content/article/{article.pk}/change/"
+    resp = client.post(change, article_form(title="改后的标题", base_version="1"))
+    assert resp.status_code == 302
+    article.refresh_from_db()
+    assert (article.title, article.version, article.revisions.count()) == ("改后的标题", 2, 2)
+    assert article.transitions.count() == 1  # the status did not change
+
+    resp = client.post(change, article_form(title="过时的修改", base_version="1"))
+    assert resp.status_code == 200 and "已被他人保存（现为第2版）" in resp.content.decode()
+    article.refresh_from_db()
+    assert (article.title, article.version) == ("改后的标题", 2)
