@@ -315,6 +315,19 @@ def set_article_cover(article: Article, filename: str, content: bytes) -> Articl
     return article
 
 
+def set_cover_focus(article: Article, x: float, y: float) -> Article:
+    """Where the cover is cropped around (fractions of its width and height, 0 to 1)."""
+    if not (0 <= x <= 1 and 0 <= y <= 1):
+        raise ValueError("封面焦点必须在 0 到 1 之间")
+    if (article.cover_focal_x, article.cover_focal_y) == (x, y):
+        return article
+    before = article_state(article.pk)
+    article.cover_focal_x, article.cover_focal_y = x, y
+    article.save(update_fields=["cover_focal_x", "cover_focal_y", "updated_at"])
+    announce_article_change(article.pk, before)
+    return article
+
+
 def create_image(
     filename: str, content: bytes, *, title: str = "", caption: str = "", credit: str = ""
 ) -> Image:

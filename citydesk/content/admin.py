@@ -35,6 +35,13 @@ BODY_HELP = _(
 )
 
 
+def _focal_field(label: Any, help_text: Any) -> forms.FloatField:
+    # Optional: an upload without a focal point is cropped around its centre.
+    return forms.FloatField(
+        label=label, required=False, min_value=0, max_value=1, initial=0.5, help_text=help_text
+    )
+
+
 class ArticleForm(forms.ModelForm):
     source_url = forms.URLField(
         label=_("原文链接"), required=False, max_length=500, assume_scheme="https"
@@ -45,6 +52,8 @@ class ArticleForm(forms.ModelForm):
         required=False,
         help_text=BODY_HELP,
     )
+    cover_focal_x = _focal_field(_("封面焦点横向位置"), _("裁切封面时保留的位置：0 最左，1 最右"))
+    cover_focal_y = _focal_field(_("封面焦点纵向位置"), _("0 最上，1 最下"))
     # The version the form was opened on: a save after someone else's is refused.
     base_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
@@ -53,6 +62,7 @@ class ArticleForm(forms.ModelForm):
         fields = [
             "title", "subtitle", "summary", "kind", "source", "source_url",
             "byline_organization", "responsible_editor", "channels", "tags", "cover",
+            "cover_focal_x", "cover_focal_y",
             "status", "published_at", "is_headline", "is_recommended", "is_slideshow",
             "is_pinned", "external_id",
         ]  # fmt: skip
@@ -88,6 +98,9 @@ class ArticleForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or self.cleaned_data
+        for name in ("cover_focal_x", "cover_focal_y"):
+            if cleaned.get(name) is None and name not in self.errors:
+                cleaned[name] = 0.5
         base = cleaned.get("base_version")
         if self.instance.pk and base is not None:
             stored = Article.objects.filter(pk=self.instance.pk).values_list("version", flat=True)
@@ -182,7 +195,7 @@ class ArticleAdmin(admin.ModelAdmin):
             {"fields": ["source", "source_url", "byline_organization", "responsible_editor"]},
         ),
         (_("栏目与标签"), {"fields": ["channels", "tags"]}),
-        (_("图片"), {"fields": ["cover"]}),
+        (_("图片"), {"fields": ["cover", "cover_focal_x", "cover_focal_y"]}),
         (
             _("发布"),
             {
@@ -303,13 +316,6 @@ class PersonAdmin(AnnounceChangesMixin, admin.ModelAdmin):
 class TagAdmin(AnnounceChangesMixin, admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name"]
-
-
-def _focal_field(label: Any, help_text: Any) -> forms.FloatField:
-    # Optional: an upload without a focal point is cropped around its centre.
-    return forms.FloatField(
-        label=label, required=False, min_value=0, max_value=1, initial=0.5, help_text=help_text
-    )
 
 
 class ImageForm(forms.ModelForm):

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -207,6 +208,14 @@ class Article(models.Model):
     summary = models.TextField(_("摘要"), blank=True)
     kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices, default=Kind.ARTICLE)
     cover = models.ImageField(_("封面图"), upload_to="covers/%Y/%m/", blank=True)
+    # Where a cropped cover (a card's 4:3, the headline's wide frame) stays centred, as
+    # fractions of the width and height, like a library image's focal point.
+    cover_focal_x = models.FloatField(
+        _("封面焦点横向位置"), default=0.5, validators=[MinValueValidator(0), MaxValueValidator(1)]
+    )
+    cover_focal_y = models.FloatField(
+        _("封面焦点纵向位置"), default=0.5, validators=[MinValueValidator(0), MaxValueValidator(1)]
+    )
     source = models.CharField(_("来源"), max_length=100, blank=True)
     source_url = models.URLField(_("原文链接"), max_length=500, blank=True)
     byline_organization = models.CharField(_("署名单位"), max_length=100, blank=True)
@@ -285,6 +294,11 @@ class Article(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("portal:article", args=[self.pk])
+
+    @property
+    def cover_position(self) -> str:
+        """The cover's focal point as CSS object-position: the browser crops around it."""
+        return f"{self.cover_focal_x * 100:g}% {self.cover_focal_y * 100:g}%"
 
     def page_url(self, number: int) -> str:
         if number <= 1:

@@ -67,6 +67,20 @@ class ArticleEditForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    cover_focal_x = forms.FloatField(
+        label="封面焦点（横）",
+        min_value=0,
+        max_value=1,
+        required=False,
+        help_text="裁切封面时保留的位置：0 最左，1 最右",
+    )
+    cover_focal_y = forms.FloatField(
+        label="封面焦点（纵）",
+        min_value=0,
+        max_value=1,
+        required=False,
+        help_text="0 最上，1 最下",
+    )
     # The version the writer opened: a save on an older one is refused (no lost edits).
     base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
@@ -91,6 +105,8 @@ class ArticleEditForm(forms.Form):
         initial = {name: getattr(article, name) for name in cls.TEXT}
         initial["channels"] = list(article.channels.all()) if article.pk else []
         initial["base_version"] = article.version
+        initial["cover_focal_x"] = article.cover_focal_x
+        initial["cover_focal_y"] = article.cover_focal_y
         return cls(data, initial=initial)
 
 

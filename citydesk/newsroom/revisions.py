@@ -195,8 +195,9 @@ def compare(left: Revision, right: Revision) -> list[FieldDiff]:
         table = ""
         if name == "body" and a != b:
             table = difflib.HtmlDiff(wrapcolumn=60).make_table(
-                a.splitlines(),
-                b.splitlines(),
+                # One line a block: the text form puts blank lines between them.
+                [line for line in a.splitlines() if line],
+                [line for line in b.splitlines() if line],
                 f"第{left.version}版 {left.author_name}",
                 f"第{right.version}版 {right.author_name}",
                 context=True,

@@ -229,6 +229,9 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
             cover = request.FILES.get("cover")
             if cover is not None:
                 _set_cover(request, article, cover)
+            x, y = form.cleaned_data["cover_focal_x"], form.cleaned_data["cover_focal_y"]
+            if x is not None and y is not None:
+                content.set_cover_focus(article, x, y)
             messages.success(request, f"已保存（第{article.version}版）")
             then = request.POST.get("then", "")
             if then == "submit":
@@ -285,6 +288,7 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
     versions = list(article.revisions.all()[:200])
     context: dict[str, Any] = {
         **admin.site.each_context(request),
+        "is_nav_sidebar_enabled": False,
         "title": f"修订记录：{article.title}",
         "article": article,
         "revisions": versions,

@@ -141,7 +141,8 @@ def test_reporter_to_reader(browser, live_server, tmp_path):
     chief.click("#step-publish")
     chief.locator("#article-status").get_by_text("已发布").wait_for()
     assert status(pk) == Article.Status.PUBLISHED
-    assert Article.objects.get(pk=pk).responsible_editor.name == "张总编"
+    editor_credit = Article.objects.get(pk=pk).responsible_editor
+    assert editor_credit is not None and editor_credit.name == "张总编"
 
     # A reader sees it everywhere.
     reader = browser.new_context(viewport={"width": 390, "height": 844}).new_page()

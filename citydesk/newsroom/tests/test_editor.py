@@ -129,7 +129,8 @@ def test_save_and_submit_stops_on_sensitive_words_until_a_chief_lets_it_through(
     )
     article.refresh_from_db()
     assert article.status == Article.Status.SUBMITTED
-    assert "敏感词放行（游人如织）：常用描写，非违规" in article.transitions.last().comment
+    entry = article.transitions.last()
+    assert entry is not None and "敏感词放行（游人如织）：常用描写，非违规" in entry.comment
 
 
 def test_preview_is_the_reader_page_for_a_draft(people, client):
@@ -156,7 +157,8 @@ def test_restore_puts_an_old_text_back_as_a_new_version(people):
     client.post(f"/newsroom/a/{article.pk}/restore/{first.pk}/")
     article.refresh_from_db()
     assert (article.title, article.version) == ("平江路夜游", 3)
-    assert article.revisions.first().note == "恢复自第1版"
+    newest = article.revisions.first()
+    assert newest is not None and newest.note == "恢复自第1版"
 
 
 def _upload(content: bytes, name: str = "a.jpg") -> SimpleUploadedFile:
@@ -178,3 +180,37 @@ def test_an_upload_from_the_editor_is_checked(people):
     assert (image.caption, image.credit, answer["src"]) == ("平江路", "摄影 张三", image.file.url)
     outsider = logged_in(people["outsider"]).post("/newsroom/images/", {"file": _upload(b"x")})
     assert outsider.status_code == 403
+
+
+def test_the_cover_focal_point_decides_the_crop_on_lists(people, client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from citydesk.newsroom import actions as workflow
+
+    editor = logged_in(people["editor"])
+    article = write(editor, channels=[Channel.objects.get(slug="suzhou").pk])
+    buffer = io.BytesIO()
+    Picture.new("RGB", (1200, 600), (10, 120, 200)).save(buffer, "JPEG")
+    response = editor.post(
+        f"/newsroom/a/{article.pk}/edit/",
+        {
+            **fields(base_version=1, channels=[Channel.objects.get(slug="suzhou").pk]),
+            "cover": _upload(buffer.getvalue(), "cover.jpg"),
+            "cover_focal_x": "0.2",
+            "cover_focal_y": "0.75",
+        },
+    )
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert article.cover and (article.cover_focal_x, article.cover_focal_y) == (0.2, 0.75)
+    bad = editor.post(f"/newsroom/a/{article.pk}/edit/", fields(base_version=2, cover_focal_x="3"))
+    assert bad.status_code == 400 and "确保该值小于或等于1" in bad.content.decode()
+    article.refresh_from_db()
+    assert article.cover_focal_x == 0.2 and article.version == 2  # nothing of it stored
+    workflow.approve(people["chief"], workflow.submit(people["editor"], article))
+    workflow.publish(people["chief"], article)
+    Article.objects.filter(pk=article.pk).update(published_at=timezone.now() - timedelta(minutes=1))
+    page = client.get("/suzhou/").content.decode()
+    assert 'style="object-position:20% 75%"' in page
