@@ -23,8 +23,46 @@
     counter.textContent = total
   }
 
+  // The menu's names, which prose-editor does not translate, in Chinese.
+  const names = {
+    heading2: "小标题",
+    heading3: "三级标题",
+    paragraph: "正文段落",
+    figure: "插入图片",
+    bold: "加粗",
+    italic: "斜体",
+    underline: "下划线",
+    strike: "删除线",
+    subscript: "下标",
+    superscript: "上标",
+    link: "插入链接",
+    unlink: "取消链接",
+    "history:undo": "撤销",
+    "history:redo": "重做",
+  }
+  const translateMenu = () => {
+    for (const [name, label] of Object.entries(names)) {
+      for (const item of document.querySelectorAll(`.prose-menubar [data-name="${name}"]`)) {
+        if (item.title === label) continue
+        item.title = label
+        item.setAttribute("aria-label", label)
+        const text = item.querySelector("h2, h3, p")
+        if (text) text.textContent = label
+      }
+    }
+    // The block-type button shows the current type by its English name.
+    const current = { "heading 2": "小标题", "heading 3": "三级标题", paragraph: "正文段落" }
+    for (const item of document.querySelectorAll(".prose-menubar__selected [title]")) {
+      if (current[item.title]) item.title = current[item.title]
+    }
+  }
+
   document.addEventListener("prose-editor:ready", (event) => {
     editor = event.detail.editor
+    // The menu bar is drawn after the editor is ready, and redrawn: name it when it is.
+    const box = event.detail.textarea.closest(".prose-editor") || document.body
+    new MutationObserver(translateMenu).observe(box, { childList: true, subtree: true })
+    translateMenu()
     editor.on("update", () => {
       dirty = true
       count()
