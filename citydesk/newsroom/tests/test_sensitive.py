@@ -60,3 +60,19 @@ def test_a_word_added_after_submit_is_caught_at_publish(draft, people):
     workflow.publish(people["chief"], article, override_reason="报道标题，经核实")
     assert article.status == Article.Status.PUBLISHED
     assert article.transitions.last().comment == "敏感词放行（送审测试稿）：报道标题，经核实"
+
+
+def test_chief_editors_keep_the_list_in_the_admin(people):
+    from django.test import Client
+
+    chief = people["chief"]
+    chief.is_staff = True
+    chief.save()
+    client = Client()
+    client.force_login(chief)
+    response = client.post("/admin/newsroom/sensitiveword/add/", {"word": "测试词", "note": ""})
+    assert response.status_code == 302 and SensitiveWord.objects.filter(word="测试词").exists()
+    people["editor"].is_staff = True
+    people["editor"].save()
+    client.force_login(people["editor"])
+    assert client.get("/admin/newsroom/sensitiveword/").status_code == 403
