@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "citydesk.rankings",
     "citydesk.recommend",
     "citydesk.newsroom",
+    "citydesk.feeds",
     "django_prose_editor",
 ]
 

@@ -115,6 +115,22 @@ def make_renditions(stop_event: threading.Event, sleep: Sleep) -> None:
             sleep(RENDITION_POLL_SECONDS)
 
 
+FEED_POLL_SECONDS = 30.0
+
+
+def poll_feeds(stop_event: threading.Event, sleep: Sleep) -> None:
+    """Poll the partners' feeds that are due (each on its own interval); until `stop_event`."""
+    from citydesk.feeds import actions as feeds
+
+    while not stop_event.is_set():
+        try:
+            feeds.poll_due()
+        except Exception:
+            logger.exception("feed polling failed; retrying")
+        if not stop_event.is_set():
+            sleep(FEED_POLL_SECONDS)
+
+
 def make_renditions_forever(stop_event: threading.Event) -> None:
     """The worker's second thread: image renditions, so a slow one never holds up a
     scheduled publish."""
@@ -124,3 +140,13 @@ def make_renditions_forever(stop_event: threading.Event) -> None:
         stop_event.wait(seconds)
 
     make_renditions(stop_event, sleep)
+
+
+def poll_feeds_forever(stop_event: threading.Event) -> None:
+    """The worker's third thread: feeds, whose fetches may take seconds."""
+
+    def sleep(seconds: float) -> None:
+        close_old_connections()
+        stop_event.wait(seconds)
+
+    poll_feeds(stop_event, sleep)

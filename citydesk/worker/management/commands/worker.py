@@ -1,4 +1,5 @@
-"""`citydesk worker`: the background worker (scheduled publishing) until SIGTERM or SIGINT.
+"""`citydesk worker`: the background worker (scheduled publishing, image renditions, feed
+polling) until SIGTERM or SIGINT.
 
 `citydesk serve` runs one itself (the embedded default); run it on its own, with
 CITYDESK_EMBEDDED_WORKER=0 for the servers, when the site is served some other way. Two
@@ -52,7 +53,12 @@ class Command(BaseCommand):
             target=scheduler.make_renditions_forever, args=(stop,), name="renditions", daemon=True
         )
         renditions.start()
+        feeds = threading.Thread(
+            target=scheduler.poll_feeds_forever, args=(stop,), name="feeds", daemon=True
+        )
+        feeds.start()
         scheduler.run_forever(stop, parent_pid=options["parent_pid"])
         renditions.join(timeout=30)
+        feeds.join(timeout=30)
         connection.close()
         logger.info("citydesk worker stopped (pid %d)", os.getpid())
