@@ -57,10 +57,10 @@
     }
   }
 
-  document.addEventListener("prose-editor:ready", (event) => {
-    editor = event.detail.editor
+  const ready = (detail) => {
+    editor = detail.editor
     // The menu bar is drawn after the editor is ready, and redrawn: name it when it is.
-    const box = event.detail.textarea.closest(".prose-editor") || document.body
+    const box = detail.textarea.closest(".prose-editor") || document.body
     new MutationObserver(translateMenu).observe(box, { childList: true, subtree: true })
     translateMenu()
     editor.on("update", () => {
@@ -68,7 +68,10 @@
       count()
     })
     count()
-  })
+  }
+  // editor-boot.js keeps the editor if it was ready before this script ran.
+  if (window.citydeskEditor) ready(window.citydeskEditor)
+  else document.addEventListener("prose-editor:ready", (event) => ready(event.detail))
   form.addEventListener("input", () => (dirty = true))
   form.addEventListener("submit", () => (dirty = false))
   window.addEventListener("beforeunload", (event) => {

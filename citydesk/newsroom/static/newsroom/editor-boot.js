@@ -1,6 +1,9 @@
-// Chinese for django-prose-editor's dialogs, which it translates through window.gettext
-// (read once, when its module loads: this classic script runs before it). The package
-// ships no Chinese catalogue, and the newsroom needs nothing else of Django's JS i18n.
+// Loaded in the editor page's head, before django-prose-editor's modules:
+// - Chinese for prose-editor's dialogs, which it translates through window.gettext, read
+//   once when its module loads. The package ships no Chinese catalogue, and the newsroom
+//   needs nothing else of Django's JS i18n.
+// - The editor, kept as it becomes ready: edit.js (deferred) may run before or after that
+//   moment, and prose-editor announces it only once.
 (() => {
   "use strict"
   const zh = {
@@ -23,4 +26,8 @@
   }
   const fallback = window.gettext
   window.gettext = (text) => zh[text] || (fallback ? fallback(text) : text)
+
+  document.addEventListener("prose-editor:ready", (event) => {
+    window.citydeskEditor = event.detail
+  })
 })()
