@@ -9,11 +9,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 IMPORTERS = {
     "text": "citydesk.importers.text",
     "jsonl": "citydesk.importers.jsonl",
+    "html": "citydesk.importers.html",
 }
 
 
 class Command(BaseCommand):
-    help = "导入稿件 (import articles): text, jsonl"
+    help = "导入稿件 (import articles): text, jsonl, html"
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="kind", required=True, metavar="KIND")
