@@ -3,6 +3,7 @@ article together, pictures beside them, and bad files that fail alone."""
 
 import io
 import json
+from collections import Counter
 
 import pytest
 from django.core.management import call_command
@@ -26,7 +27,8 @@ PAGE = """<!DOCTYPE html><html><head><meta charset="{charset}">
     <h3>修旧如旧</h3>
     <p>施工单位采用传统工艺，对破损的墙砖逐块编号、修补，最大程度保留了历史原貌。</p>
     <p><img src="wall_files/wall.jpg" alt="城墙"></p>
-    <p>市民王女士说：“城墙修好了，晚饭后来走一走，很舒服。”</p>
+    <p onclick="steal()">市民王女士说：“城墙修好了，晚饭后来走一走，很舒服。”
+      <script>alert(1)</script></p>
     <p>据介绍，城墙沿线还将增设休息座椅和导览标识，方便市民和游客。</p>
     {pager}
     <p class="editor">（责任编辑：陆一帆）</p>
@@ -81,6 +83,8 @@ def test_import_stores_the_article_with_its_picture_and_byline(tmp_path, capsys)
         {k: v for k, v in b.items() if k in ("type", "src", "image_id", "alt")}
         for b in article.body
     ]
+    stored = json.dumps(article.body, ensure_ascii=False)
+    assert "script" not in stored and "steal" not in stored and "很舒服" in stored
     assert [c.person.name for c in article.credits.all()] == ["林晓", "周宁"]
     assert article.responsible_editor is not None and article.responsible_editor.name == "陆一帆"
     assert out["authors"] == ["林晓", "周宁"] and out["path"] == str(tmp_path / "wall.html")
@@ -145,3 +149,21 @@ def test_an_unknown_encoding_is_a_clear_error(tmp_path, capsys):
     with pytest.raises(CommandError):
         call_command("import", "html", str(path))
     assert "失败 (failed)" in capsys.readouterr().err
+
+
+def test_real_pages_are_read_well():
+    """A guard for the benchmark (bench/extraction.py): the labelled cwce pages."""
+    from citydesk.core.testing import shared_data
+    from citydesk.importers import extract
+
+    folder = shared_data("extraction", "cwce")
+    truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
+    scores = []
+    for pid, expected in truth.items():
+        found = extract.extract(extract.decode((folder / "pages" / f"{pid}.html").read_bytes()))
+        got = "".join(b.get("text", "") for b in found.blocks)
+        want = "".join(expected["body"].split())
+        common = sum((Counter(got.replace(" ", "")) & Counter(want)).values())
+        precision, recall = common / max(len(got.replace(" ", "")), 1), common / len(want)
+        scores.append(2 * precision * recall / (precision + recall) if common else 0.0)
+    assert sum(scores) / len(scores) >= 0.9
