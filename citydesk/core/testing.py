@@ -2,7 +2,10 @@
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,3 +37,28 @@ def shared_data(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"../shared/data/{'/'.join(parts)} is absent")
     return path
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Headless Chromium through Playwright, for browser tests (closed afterwards)."""
+    executable = chromium_executable()
+    from playwright.sync_api import sync_playwright
+
+    # Playwright runs an event loop in the test's thread; the ORM must still answer there.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=executable,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()

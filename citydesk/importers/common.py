@@ -3,8 +3,10 @@ storing an item at most once."""
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
+from django.core.management.base import CommandParser
 from django.db import IntegrityError, transaction
 
 from citydesk.content import queries
@@ -73,3 +75,34 @@ def store_once(data: ArticleData, *, status: str) -> tuple[Article, bool]:
         if existing is None:
             raise
         return existing, False
+
+
+def add_page_arguments(parser: CommandParser, files: str) -> None:
+    """The arguments of the importers that read page files (`files`: what they are)."""
+    parser.add_argument("paths", nargs="+", metavar="PATH", help=f"{files}, 或其所在的目录")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="只解析并输出, 不写入 (parse only, store nothing)"
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="stdout 输出格式; json: 每篇一行 JSON, 其余信息走 stderr",
+    )
+    parser.add_argument(
+        "--channel", default="suzhou", metavar="SLUG", help="归入的栏目 (default: suzhou)"
+    )
+
+
+def expand(paths: list[str], suffixes: set[str]) -> list[tuple[str, Path | None]]:
+    """Each file to import by its display name; a folder stands for its files with one of
+    `suffixes` (None: a folder without any, which the run reports)."""
+    out: list[tuple[str, Path | None]] = []
+    for name in paths:
+        path = Path(name)
+        if path.is_dir():
+            files = sorted(p for p in path.iterdir() if p.suffix.lower() in suffixes)
+            out += [(str(f), f) for f in files] or [(name, None)]
+        else:
+            out.append((name, path))
+    return out

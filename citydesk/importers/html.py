@@ -21,7 +21,15 @@ from citydesk.content.actions import ArticleData
 from citydesk.content.models import Article, ArticleCredit
 from citydesk.content.sanitize import clean_blocks, text_to_html
 from citydesk.importers import extract
-from citydesk.importers.common import Tally, Writer, store_once, write_json_line, write_line
+from citydesk.importers.common import (
+    Tally,
+    Writer,
+    add_page_arguments,
+    expand,
+    store_once,
+    write_json_line,
+    write_line,
+)
 from citydesk.importers.text import Page, article_json
 
 MAX_BYTES = 20 * 1024 * 1024  # a saved news page is far smaller; a larger file is not one
@@ -125,32 +133,8 @@ def to_article(
 
 
 def add_arguments(parser: CommandParser) -> None:
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="网页文件, 或其所在的目录")
-    parser.add_argument(
-        "--dry-run", action="store_true", help="只解析并输出, 不写入 (parse only, store nothing)"
-    )
-    parser.add_argument(
-        "--format",
-        choices=("text", "json"),
-        default="text",
-        help="stdout 输出格式; json: 每篇一行 JSON, 其余信息走 stderr",
-    )
-    parser.add_argument(
-        "--channel", default="suzhou", metavar="SLUG", help="归入的栏目 (default: suzhou)"
-    )
+    add_page_arguments(parser, "网页文件")
     parser.add_argument("--drafts", action="store_true", help="导入为草稿 (default: published)")
-
-
-def _expand(paths: list[str]) -> list[tuple[str, Path | None]]:
-    out: list[tuple[str, Path | None]] = []
-    for name in paths:
-        path = Path(name)
-        if path.is_dir():
-            files = sorted(p for p in path.iterdir() if p.suffix.lower() in SUFFIXES)
-            out += [(str(f), f) for f in files] or [(name, None)]
-        else:
-            out.append((name, path))
-    return out
 
 
 def run(options: dict[str, Any], stdout: Writer, stderr: Writer) -> int:
@@ -166,7 +150,7 @@ def run(options: dict[str, Any], stdout: Writer, stderr: Writer) -> int:
             raise CommandError(f"栏目不存在 (no such channel): {channel}") from None
 
     tally = Tally(dry_run=dry_run)
-    items = _expand(options["paths"])
+    items = expand(options["paths"], SUFFIXES)
     given = {path for _, path in items if path is not None}
     read_pages: dict[Path, extract.Extracted] = {}
     failed_reading: dict[Path, str] = {}

@@ -32,7 +32,15 @@ from citydesk.content.actions import ArticleData
 from citydesk.content.models import Article, ArticleCredit
 from citydesk.content.sanitize import clean_blocks, text_to_html
 from citydesk.importers.bylines import Byline, take_byline
-from citydesk.importers.common import Tally, Writer, store_once, write_json_line, write_line
+from citydesk.importers.common import (
+    Tally,
+    Writer,
+    add_page_arguments,
+    expand,
+    store_once,
+    write_json_line,
+    write_line,
+)
 
 # The portal prints Beijing time whatever the server's zone is.
 PAGE_TIMEZONE = ZoneInfo("Asia/Shanghai")
@@ -308,34 +316,7 @@ def article_json(page: Page) -> dict[str, Any]:
 
 
 def add_arguments(parser: CommandParser) -> None:
-    parser.add_argument(
-        "paths", nargs="+", metavar="PATH", help="文本文件, 或其中 .txt 文件所在的目录"
-    )
-    parser.add_argument(
-        "--dry-run", action="store_true", help="只解析并输出, 不写入 (parse only, store nothing)"
-    )
-    parser.add_argument(
-        "--format",
-        choices=("text", "json"),
-        default="text",
-        help="stdout 输出格式; json: 每篇一行 JSON, 其余信息走 stderr",
-    )
-    parser.add_argument(
-        "--channel", default="suzhou", metavar="SLUG", help="归入的栏目 (default: suzhou)"
-    )
-
-
-def _expand(paths: list[str]) -> list[tuple[str, Path | None]]:
-    """Each file to import by its display name; a folder stands for its .txt files."""
-    out: list[tuple[str, Path | None]] = []
-    for name in paths:
-        path = Path(name)
-        if path.is_dir():
-            files = sorted(path.glob("*.txt"))
-            out += [(str(f), f) for f in files] or [(name, None)]
-        else:
-            out.append((name, path))
-    return out
+    add_page_arguments(parser, "文本文件")
 
 
 def _summary_line(page: Page, article_id: int | None) -> str:
@@ -363,7 +344,7 @@ def run(options: dict[str, Any], stdout: Writer, stderr: Writer) -> int:
 
     tally = Tally(dry_run=dry_run)
     seen: set[str] = set()
-    for name, path in _expand(options["paths"]):
+    for name, path in expand(options["paths"], {".txt"}):
         if path is None:
             tally.fail(stderr, name, "目录中没有 .txt 文件 (no .txt files in folder)")
             continue

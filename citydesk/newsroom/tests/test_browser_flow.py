@@ -4,7 +4,6 @@ returns it; the reporter fixes and resubmits it; the chief editor approves and p
 it; a reader finds it on the home page, its channel and its own pages."""
 
 import io
-import os
 import re
 
 import pytest
@@ -12,7 +11,7 @@ from django.contrib.auth.models import Group, User
 from PIL import Image as Picture
 
 from citydesk.content.models import Article
-from citydesk.core.testing import chromium_executable
+from citydesk.core.testing import chromium
 from citydesk.newsroom.roles import GROUPS, Role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -29,17 +28,8 @@ def member(username: str, name: str, role: Role) -> User:
 
 @pytest.fixture
 def browser():
-    executable = chromium_executable()
-    from playwright.sync_api import sync_playwright
-
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=executable,
-            args=["--no-sandbox", "--disable-gpu", "--no-first-run"],
-        )
-        yield chromium
-        chromium.close()
+    with chromium() as instance:
+        yield instance
 
 
 def signed_in(browser, base: str, username: str):

@@ -1,6 +1,5 @@
 """A reader in headless Chromium: home → channel → page 2 of an article."""
 
-import os
 import re
 from datetime import timedelta
 
@@ -10,7 +9,7 @@ from django.utils import timezone
 from citydesk.content import actions
 from citydesk.content.actions import ArticleData
 from citydesk.content.models import Article
-from citydesk.core.testing import chromium_executable
+from citydesk.core.testing import chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -56,25 +55,9 @@ def site():
 
 @pytest.fixture
 def page():
-    executable = chromium_executable()
-    from playwright.sync_api import sync_playwright
-
-    # Playwright runs an event loop in this thread; the test's ORM calls are done before it.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=executable,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
+    with chromium() as browser:
         context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
         yield context.new_page()
-        browser.close()
 
 
 def test_reader_goes_home_to_channel_to_article_page_two(site, page, live_server):

@@ -4,7 +4,6 @@ A cached page carries placeholders that link to the fragments; a small script fi
 in and sends the beacon. So a count that moves never makes a cached page stale.
 """
 
-import os
 import re
 from datetime import UTC, datetime
 from urllib.parse import unquote
@@ -14,7 +13,7 @@ import pytest
 from citydesk.content import actions
 from citydesk.content.actions import ArticleData
 from citydesk.content.models import Article
-from citydesk.core.testing import chromium_executable
+from citydesk.core.testing import chromium
 from citydesk.portal.tests.sitedata import Site, build_site, para
 from citydesk.publishing import http, views
 from citydesk.publishing.cache import PageCache
@@ -156,16 +155,8 @@ def test_the_fragments_js_is_served(client):
 
 @pytest.fixture
 def browser():
-    executable = chromium_executable()
-    from playwright.sync_api import sync_playwright
-
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(
-            executable_path=executable, args=["--no-sandbox", "--disable-gpu"]
-        )
+    with chromium() as instance:
         yield instance
-        instance.close()
 
 
 READER_AGENT = (
