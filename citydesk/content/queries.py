@@ -5,18 +5,21 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
+from django.core.files.storage import default_storage
 from django.db import connection
 from django.db.models import Exists, Func, Model, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from citydesk.content import images
 from citydesk.content.models import (
     Article,
     ArticleCredit,
     Channel,
     Image,
     Person,
+    Rendition,
     Tag,
     Topic,
 )
@@ -247,17 +250,23 @@ def resolve_images(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     bodies stored before that (or by a path that skipped it), in one query, and costs
     nothing when every block already has its `src`.
     """
+    library = {b["image_id"] for b in blocks if b.get("type") == "image" and b.get("image_id")}
+    if not library:
+        return blocks
+    srcsets = _srcsets(library)
     wanted = {
         b["image_id"]
         for b in blocks
         if b.get("type") == "image" and b.get("image_id") and not b.get("src")
     }
-    if not wanted:
-        return blocks
-    images = {image.pk: image for image in Image.objects.filter(pk__in=wanted)}
+    library_images = (
+        {image.pk: image for image in Image.objects.filter(pk__in=wanted)} if wanted else {}
+    )
     resolved = []
     for block in blocks:
-        image = images.get(block.get("image_id", 0)) if not block.get("src") else None
+        if block.get("type") == "image" and block.get("image_id") in srcsets:
+            block = {**block, "srcset": srcsets[block["image_id"]]}
+        image = library_images.get(block.get("image_id", 0)) if not block.get("src") else None
         if image is not None and block.get("type") == "image":
             # The block's own caption and credit win: an editor may re-caption one use.
             block = {
@@ -270,6 +279,21 @@ def resolve_images(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
             }
         resolved.append(block)
     return resolved
+
+
+def _srcsets(image_ids: set[int]) -> dict[int, str]:
+    """The WebP widths the worker has made of each library image, as an img srcset; an
+    image without them yet is shown as uploaded."""
+    widths = [name for name, spec in images.SPECS.items() if spec.ratio is None]
+    found: dict[int, list[tuple[int, str]]] = {}
+    for image_id, name, width in Rendition.objects.filter(
+        image_id__in=image_ids, spec__in=widths
+    ).values_list("image_id", "file", "width"):
+        found.setdefault(image_id, []).append((width, default_storage.url(name)))
+    return {
+        pk: ", ".join(f"{url} {width}w" for width, url in sorted(sizes))
+        for pk, sizes in found.items()
+    }
 
 
 def topics() -> QuerySet[Topic]:

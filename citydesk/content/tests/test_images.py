@@ -157,3 +157,28 @@ def test_a_broken_image_never_starves_the_others():
     assert images.make_pending_renditions(limit=1) == len(images.SPECS)  # not tried again
     assert good.renditions.count() == len(images.SPECS)
     assert not broken.renditions.exists()
+
+
+def test_article_pages_offer_the_renditions_once_they_exist(client):
+    from django.utils import timezone
+
+    from citydesk.content.actions import ArticleData
+
+    image = actions.create_image("wide.jpg", picture((1600, 900)), caption="平江路")
+    article = actions.create_article(
+        ArticleData(
+            title="带图的稿件",
+            body=[{"type": "paragraph", "text": "正文。"}, {"type": "image", "image_id": image.pk}],
+            published_at=timezone.now(),
+        ),
+        status="published",
+    )
+    before = client.get(article.get_absolute_url()).content.decode()
+    assert image.file.url in before and "srcset" not in before  # the original, until made
+    images.make_renditions(image)
+    # A cached page shows them from its next refresh (the article changing purges it).
+    actions.announce_article_change(article.pk, actions.article_state(article.pk))
+    page = client.get(article.get_absolute_url()).content.decode()
+    widths = [url for url in page.split('srcset="')[1].split('"')[0].split(", ")]
+    assert [w.rsplit(" ", 1)[1] for w in widths] == ["320w", "640w", "1080w"]
+    assert all(w.split(" ")[0].endswith(".webp") for w in widths)
