@@ -18,6 +18,7 @@ The standard library's parser is enough: the editor writes well-formed HTML, and
 else arrives is dropped or cleaned by `clean_blocks`, the one gate every body passes.
 """
 
+import re
 from html import escape
 from html.parser import HTMLParser
 from typing import Any
@@ -25,7 +26,6 @@ from typing import Any
 from citydesk.content.sanitize import INLINE_TAGS, clean_blocks, clean_text, clean_url
 
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
-_VOID = {"br", "img", "hr", "source"}
 # Whose text is never the article's.
 _SKIPPED = {"script", "style", "noscript", "template", "textarea", "select"}
 
@@ -38,6 +38,18 @@ def split_caption(text: str) -> tuple[str, str]:
     return caption.strip(), credit.strip()
 
 
+def parse_id(value: str | None) -> int | None:
+    """An id as a page or a form writes it (data-file="12", ?left=3), or None for anything
+    else: ASCII digits only, and short enough for any database's integer."""
+    return int(value) if value and _ID.fullmatch(value) else None
+
+
+_ID = re.compile(r"[0-9]{1,15}")  # ASCII digits only, and no number the database refuses
+_FIGURES = ("image", "video")
+# Block-level tags that end a paragraph of loose text (text not inside a <p>).
+_BREAKS = {"div", "section", "article", "ul", "ol", "li", "table", "tr", "td", "blockquote"}
+
+
 class _Reader(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -47,6 +59,9 @@ class _Reader(HTMLParser):
         self.parts: list[str] = []
         self.in_caption = False
         self.skipping = 0
+
+    def _in_figure(self) -> bool:
+        return self.current is not None and self.current["type"] in _FIGURES
 
     def _start_text_block(self, kind: str) -> None:
         self._finish_text_block()
@@ -65,27 +80,33 @@ class _Reader(HTMLParser):
         a = {k: v or "" for k, v in attrs}
         if tag in _SKIPPED:
             self.skipping += 1
+        elif self._in_figure() and tag not in ("img", "video", "source", "figcaption"):
+            return  # <p>, <b> … inside a figure or its caption: only their text counts
         elif tag == "p":
             self._start_text_block("paragraph")
         elif tag in _HEADINGS:
             self._start_text_block("heading")
+        elif tag in _BREAKS:
+            self._finish_text_block()
         elif tag == "figure":
             self._finish_text_block()
             kind = "video" if "video" in a.get("class", "").split() else "image"
             self.current = {"type": kind}
             self.parts = []
-        elif tag == "img" and self.current is not None and self.current["type"] == "image":
-            self.current["src"] = a.get("src", "")
-            if a.get("alt"):
-                self.current["alt"] = a["alt"]
-            if a.get("data-file", "").isdigit():
-                self.current["image_id"] = int(a["data-file"])
+        elif tag == "img" and self._in_figure():
+            if self.current is not None and self.current["type"] == "image":
+                self.current["src"] = a.get("src", "")
+                if a.get("alt"):
+                    self.current["alt"] = a["alt"]
+                if (pk := parse_id(a.get("data-file"))) is not None:
+                    self.current["image_id"] = pk
         elif tag == "img":  # an image outside a figure: a figure of its own
-            self._finish_text_block()
-            block: dict[str, Any] = {"type": "image", "src": a.get("src", "")}
-            if a.get("data-file", "").isdigit():
-                block["image_id"] = int(a["data-file"])
-            self.blocks.append(block)
+            if clean_url(a.get("src", "")):  # a lazy-loading placeholder is no picture
+                self._finish_text_block()
+                block: dict[str, Any] = {"type": "image", "src": a["src"]}
+                if (pk := parse_id(a.get("data-file"))) is not None:
+                    block["image_id"] = pk
+                self.blocks.append(block)
         elif tag == "video" and self.current is not None and self.current["type"] == "video":
             self.current["src"] = a.get("src", "")
             if a.get("poster"):
@@ -98,7 +119,9 @@ class _Reader(HTMLParser):
         elif tag == "hr":
             self._finish_text_block()
             self.blocks.append({"type": "pagebreak"})
-        elif tag in INLINE_TAGS and self.current is not None and not self.in_caption:
+        elif tag in INLINE_TAGS:
+            if self.current is None:
+                self._start_text_block("paragraph")  # inline markup in loose text
             if tag == "br":
                 self.parts.append("<br>")
             else:
@@ -108,29 +131,35 @@ class _Reader(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIPPED:
             self.skipping = max(0, self.skipping - 1)
-        elif tag == "p" or tag in _HEADINGS:
-            self._finish_text_block()
         elif tag == "figcaption":
             self.in_caption = False
             if self.current is not None:
-                caption, credit = split_caption("".join(self.parts))
+                text = " ".join("".join(self.parts).split())
+                # An image's caption may carry its credit after the last "|"; a video's
+                # caption is all caption.
+                is_image = self.current["type"] == "image"
+                caption, credit = split_caption(text) if is_image else (text, "")
                 if caption:
                     self.current["caption"] = caption
-                if credit and self.current["type"] == "image":
+                if credit:
                     self.current["credit"] = credit
             self.parts = []
         elif tag == "figure":
             # A figure with no picture left in it (its image deleted) is not kept.
-            if self.current is not None and clean_url(self.current.get("src", "")):
-                self.blocks.append(self.current)
+            current = self.current
+            if (
+                current is not None
+                and current["type"] in _FIGURES
+                and clean_url(current.get("src", ""))
+            ):
+                self.blocks.append(current)
             self.current = None
             self.parts = []
-        elif (
-            tag in INLINE_TAGS
-            and tag not in _VOID
-            and self.current is not None
-            and not self.in_caption
-        ):
+        elif self._in_figure():
+            return
+        elif tag == "p" or tag in _HEADINGS or tag in _BREAKS:
+            self._finish_text_block()
+        elif tag in INLINE_TAGS and tag != "br" and self.current is not None:
             self.parts.append(f"</{tag}>")
 
     def handle_data(self, data: str) -> None:
@@ -138,10 +167,13 @@ class _Reader(HTMLParser):
             return
         if self.in_caption:
             self.parts.append(data)
-        elif self.current is not None and self.current["type"] in ("paragraph", "heading"):
+        elif self._in_figure():
+            return
+        elif self.current is not None:
             self.parts.append(escape(data, quote=False))
-        elif data.strip():  # bare text between blocks: a paragraph of its own
-            self.blocks.append({"type": "paragraph", "text": escape(data.strip(), quote=False)})
+        elif data.strip():  # loose text between blocks: a paragraph of its own
+            self._start_text_block("paragraph")
+            self.parts.append(escape(data, quote=False))
 
 
 def html_to_blocks(html: str) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ carrying one story, add nothing.
 
 import calendar
 import hashlib
+import http.client
 import logging
 import urllib.error
 import urllib.request
@@ -84,7 +85,8 @@ def fetch(feed: Feed) -> tuple[int, bytes, dict[str, str]]:
         if exc.code == 304:
             return 304, b"", {}
         raise FeedError(f"订阅源返回 HTTP {exc.code}") from exc
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+    except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as exc:
+        # Unreachable, timed out, cut short, or an address urllib cannot send (non-ASCII).
         reason = getattr(exc, "reason", exc)
         raise FeedError(f"无法读取订阅源：{reason}") from exc
     if len(body) > MAX_BYTES:
@@ -192,14 +194,18 @@ def poll(feed: Feed, *, now: datetime | None = None) -> PollResult:
                     result.duplicates += 1
                 else:
                     result.imported.append(pk)
-            feed.etag = headers.get("etag", "")[:200]
-            feed.modified = headers.get("last-modified", "")[:100]
+            if not result.failed:
+                # Kept only when every item went in: else the next poll would get a 304
+                # and never try the failed ones again.
+                feed.etag = headers.get("etag", "")[:200]
+                feed.modified = headers.get("last-modified", "")[:100]
         feed.last_error = "；".join(result.failed)[:2000]
     except FeedError as exc:
         result.failed.append(str(exc))
         feed.last_error = str(exc)
     feed.last_polled_at = now
-    feed.save()
+    # Only what polling decides: an editor may have changed the feed meanwhile.
+    feed.save(update_fields=["title", "etag", "modified", "last_error", "last_polled_at"])
     if result.imported or result.failed:
         logger.info(
             "feed %s: %d imported, %d duplicates, %d failed",
@@ -223,4 +229,16 @@ def due(now: datetime | None = None) -> list[Feed]:
 
 
 def poll_due(now: datetime | None = None) -> list[PollResult]:
-    return [poll(feed, now=now) for feed in due(now)]
+    """Poll every feed that is due; a feed that fails in a way nobody foresaw is logged
+    and recorded, and the others are still polled."""
+    results = []
+    for feed in due(now):
+        try:
+            results.append(poll(feed, now=now))
+        except Exception as exc:
+            logger.exception("feed %s failed", feed.url)
+            Feed.objects.filter(pk=feed.pk).update(
+                last_error=f"{type(exc).__name__}: {exc}"[:2000],
+                last_polled_at=now or timezone.now(),
+            )
+    return results

@@ -1,3 +1,4 @@
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +17,9 @@ class Feed(models.Model):
     )
     publish = models.BooleanField(_("直接发布"), default=False)
     active = models.BooleanField(_("启用"), default=True)
-    interval_minutes = models.PositiveIntegerField(_("抓取间隔（分钟）"), default=15)
+    interval_minutes = models.PositiveIntegerField(
+        _("抓取间隔（分钟）"), default=15, validators=[MinValueValidator(1)]
+    )
     # The server's validators from the last answer, sent back so an unchanged feed costs
     # a 304 and no parsing.
     etag = models.CharField(max_length=200, blank=True)

@@ -53,17 +53,22 @@ def read(path: Path) -> extract.Extracted:
 _PAGE_NUMBER = re.compile(r"^(.*?)[_-](\d{1,3})$")
 
 
+def page_number(path: Path) -> int:
+    """name_3.html → 3; a name without a number is page 1."""
+    m = _PAGE_NUMBER.match(path.stem)
+    return int(m.group(2)) if m else 1
+
+
 def continuation_of(first: Path, page: extract.Extracted, others: set[Path]) -> list[Path]:
     """The files among `others` that the page's pagination links to, in page order: the
     article's later pages, saved beside it (name_2.html, name_3.html …)."""
-
-    def number(path: Path) -> int:
-        m = _PAGE_NUMBER.match(path.stem)
-        return int(m.group(2)) if m else 1
+    number = page_number
 
     found = []
     for href in page.next_pages:
         name = Path(unquote(urlsplit(href).path)).name
+        if not name or "\x00" in name:
+            continue  # "?page=2", "/": not a file saved beside this one
         candidate = first.with_name(name)
         # Later pages only: page 2 links back to page 1 as well.
         if candidate in others and candidate not in found and number(candidate) > number(first):
@@ -84,8 +89,16 @@ def picture(block: dict[str, Any], page_path: Path, *, store: bool) -> dict[str,
         src = "https:" + src
     if src.lower().startswith(("http://", "https://")):
         return {**block, "src": src}
-    local = (page_path.parent / unquote(urlsplit(src).path)).resolve()
-    if not src or not local.is_file():
+    parts = urlsplit(src)
+    if not src or parts.scheme or parts.netloc or src.startswith("/"):
+        return None  # file://, a root path of the original site: nothing of ours
+    folder = page_path.parent.resolve()
+    try:
+        local = (folder / unquote(parts.path)).resolve()
+        # Only files saved with the page: a page must not pull in /etc/… or ../../…
+        if not local.is_relative_to(folder) or not local.is_file():
+            return None
+    except (OSError, ValueError):  # a NUL byte, a name too long for the file system
         return None
     if not store:
         return {**block, "src": str(local)}
@@ -161,10 +174,22 @@ def run(options: dict[str, Any], stdout: Writer, stderr: Writer) -> int:
             read_pages[path] = read(path)
         except (PageError, OSError) as exc:
             failed_reading[path] = str(exc)
-    # A page another given page's pagination leads to is part of that article.
+    # A page another given page's pagination leads to is part of that article, followed
+    # page to page (page 1 may link only to page 2, page 2 to page 3).
+    links = {
+        path: [p for p in continuation_of(path, page, given) if p in read_pages]
+        for path, page in read_pages.items()
+    }
     later: dict[Path, list[Path]] = {}
-    for path, page in read_pages.items():
-        later[path] = [p for p in continuation_of(path, page, given) if p in read_pages]
+    for path in read_pages:
+        chain: list[Path] = []
+        queue = list(links[path])
+        while queue:
+            nxt = queue.pop(0)
+            if nxt not in chain and nxt != path:
+                chain.append(nxt)
+                queue += links.get(nxt, [])
+        later[path] = sorted(chain, key=page_number)
     continuations = {p for pages in later.values() for p in pages}
 
     seen: set[str] = set()

@@ -26,7 +26,7 @@ EXTENSIONS: dict[str, Any] = {
     "Superscript": True,
     "HardBreak": True,
     "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto"]},
-    "Heading": {"levels": [2, 3]},
+    "Heading": {"levels": [2]},  # a body block has one heading level: 小标题
     "Figure": True,
     "Image": True,
     "Caption": True,

@@ -11,6 +11,7 @@ revisions are bounded by its recent activity, not by its age.
 """
 
 import difflib
+import html
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -198,8 +199,9 @@ def compare(left: Revision, right: Revision) -> list[FieldDiff]:
                 # One line a block: the text form puts blank lines between them.
                 [line for line in a.splitlines() if line],
                 [line for line in b.splitlines() if line],
-                f"第{left.version}版 {left.author_name}",
-                f"第{right.version}版 {right.author_name}",
+                # make_table escapes the lines but not these headers: names are free text.
+                html.escape(f"第{left.version}版 {left.author_name}"),
+                html.escape(f"第{right.version}版 {right.author_name}"),
                 context=True,
             )
         label = str(getattr(Article._meta.get_field(name), "verbose_name", name))

@@ -27,7 +27,7 @@ from citydesk.content import actions as content
 from citydesk.content import images
 from citydesk.content import queries as content_queries
 from citydesk.content.models import Article, Image
-from citydesk.content.richtext import char_count
+from citydesk.content.richtext import char_count, parse_id
 from citydesk.newsroom import actions, locks, queries, revisions, sensitive
 from citydesk.newsroom.editor import ArticleEditForm, ImageUploadForm
 from citydesk.newsroom.models import Revision
@@ -159,11 +159,13 @@ def _editor_context(
         "may_override": allows(role_of(user), Action.OVERRIDE),
     }
     if article is not None:
-        holder = locks.take(user, article)
+        editable = actions.may_edit(user, article)
+        # Only someone who may edit holds the lock; a reader of the page just sees it.
+        holder = locks.take(user, article) if editable else locks.holder(article)
         steps = offered(user, article)
         context |= {
-            "editable": actions.may_edit(user, article),
-            "lock": holder if holder.user_id != user.pk else None,
+            "editable": editable,
+            "lock": holder if holder is not None and holder.user_id != user.pk else None,
             "lock_seconds": locks.LOCK_SECONDS,
             # 送审 is the form's own button (it saves first); the rest are the panel's.
             "may_submit": any(name == "submit" for name, _ in steps),
@@ -295,13 +297,13 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
         "transitions": list(article.transitions.order_by("-at", "-id")),
         "editable": actions.may_edit(user, article),
     }
-    left, right = request.GET.get("left", ""), request.GET.get("right", "")
-    if left.isdigit() and right.isdigit():
-        pair = {r.pk: r for r in article.revisions.filter(pk__in=[int(left), int(right)])}
-        if int(left) in pair and int(right) in pair:
+    left, right = parse_id(request.GET.get("left")), parse_id(request.GET.get("right"))
+    if left is not None and right is not None:
+        pair = {r.pk: r for r in article.revisions.filter(pk__in=[left, right])}
+        if left in pair and right in pair:
             context |= {
-                "left": pair[int(left)],
-                "right": pair[int(right)],
+                "left": pair[left],
+                "right": pair[right],
                 "diffs": revisions.compare(pair[int(left)], pair[int(right)]),
             }
             context["any_changed"] = any(d.changed for d in context["diffs"])
@@ -316,8 +318,10 @@ def restore(request: HttpRequest, pk: int, revision: int) -> HttpResponse:
     user = _user(request)
     article = get_object_or_404(Article, pk=pk)
     chosen = get_object_or_404(Revision, pk=revision, article=article)
+    shown = parse_id(request.POST.get("base_version"))
     try:
-        revisions.restore(user, article, chosen, base_version=article.version)
+        # The version the history page showed: a save made since is not overwritten.
+        revisions.restore(user, article, chosen, base_version=shown or article.version)
     except revisions.EditError as exc:
         messages.error(request, str(exc))
     else:
@@ -334,6 +338,8 @@ def lock(request: HttpRequest, pk: int) -> JsonResponse:
     if request.POST.get("release"):
         locks.release(user, article)
         return JsonResponse({"released": True})
+    if not actions.may_edit(user, article):
+        raise PermissionDenied("你不能修改这篇稿件")
     holder = locks.take(user, article)
     mine = holder.user_id == user.pk
     return JsonResponse(

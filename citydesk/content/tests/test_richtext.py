@@ -59,3 +59,26 @@ def test_char_count_counts_what_readers_read():
     blocks = html_to_blocks(EDITOR_HTML)
     # 标题粗 (3) + 第一段&链接下一行 (9) + 尾 (1); captions are not counted.
     assert char_count(blocks) == 13
+
+
+def test_odd_shapes_from_feeds_and_pasted_html():
+    assert html_to_blocks('Hello <b>world</b> <a href="https://x.cn">link</a><br>next') == [
+        {
+            "type": "paragraph",
+            "text": 'Hello <b>world</b> <a href="https://x.cn" rel="noopener noreferrer">link</a>'
+            "<br>next",
+        }
+    ]
+    assert html_to_blocks(
+        '<figure><img src="/x.jpg"><figcaption><p>夜景 | 摄影</p></figcaption></figure>'
+        '<img src="data:image/gif;base64,R0lGOD"><img src="/a.jpg" data-file="²">'
+        '<figure class="video"><video src="https://v.cn/a.mp4"></video>'
+        "<figcaption>上集 | 下集</figcaption></figure><div>块一</div>"
+    ) == [
+        {"type": "image", "src": "/x.jpg", "caption": "夜景", "credit": "摄影"},
+        {"type": "image", "src": "/a.jpg"},  # a lazy-load placeholder and a bad id dropped
+        {"type": "video", "src": "https://v.cn/a.mp4", "caption": "上集 | 下集"},
+        {"type": "paragraph", "text": "块一"},
+    ]
+    huge = '<figure><img src="/x.jpg" data-file="100000000000000000000"></figure>'
+    assert html_to_blocks(huge) == [{"type": "image", "src": "/x.jpg"}]

@@ -237,3 +237,37 @@ def test_the_worker_polls_the_feeds_that_are_due(server):
     feed.refresh_from_db()
     assert feed.last_polled_at is not None
     assert actions.due() == []  # not again until its interval has passed
+
+
+def test_a_feed_that_breaks_oddly_does_not_stop_the_others(server, monkeypatch):
+    server.pages["/rss.xml"] = (rss(item("k1", "照常抓取", "正文。")), "application/rss+xml")
+    odd = actions.add_feed("https://news.example.cn/新闻/rss.xml", "suzhou")  # not ASCII
+    broken = actions.add_feed(server.base + "/broken.xml", "suzhou")
+    actions.add_feed(server.base + "/rss.xml", "suzhou")
+    real_poll = actions.poll
+
+    def poll(feed, **kwargs):
+        if feed.pk == broken.pk:
+            raise RuntimeError("unforeseen")
+        return real_poll(feed, **kwargs)
+
+    monkeypatch.setattr(actions, "poll", poll)
+    actions.poll_due()
+    assert Article.objects.filter(title="照常抓取").exists()
+    odd.refresh_from_db()
+    broken.refresh_from_db()
+    assert "无法读取订阅源" in odd.last_error and "unforeseen" in broken.last_error
+    assert broken.last_polled_at is not None
+
+
+def test_a_failed_item_is_tried_again_next_time(server):
+    server.pages["/rss.xml"] = (
+        rss(item("f1", "", "没有标题。"), item("f2", "有标题", "正文。")),
+        "application/rss+xml",
+    )
+    feed = actions.add_feed(server.base + "/rss.xml", "suzhou")
+    assert len(actions.poll(feed).failed) == 1
+    feed.refresh_from_db()
+    assert feed.etag == ""  # so the next poll reads the feed again instead of a 304
+    again = actions.poll(feed)
+    assert not again.not_modified and again.duplicates == 1 and len(again.failed) == 1

@@ -167,3 +167,25 @@ def test_real_pages_are_read_well():
         precision, recall = common / max(len(got.replace(" ", "")), 1), common / len(want)
         scores.append(2 * precision * recall / (precision + recall) if common else 0.0)
     assert sum(scores) / len(scores) >= 0.9
+
+
+def test_pages_follow_one_another_and_stay_inside_their_folder(tmp_path, capsys):
+    def pager(n: int) -> str:
+        return '<div class="pages"><a href="?page=2">2</a> <a href="/">下一页</a>' + (
+            f' <a href="wall_{n + 1}.html">下一页</a></div>' if n < 3 else "</div>"
+        )
+
+    secret = tmp_path.parent / "secret.jpg"
+    secret.write_bytes(jpeg())
+    for n, name in ((1, "wall.html"), (2, "wall_2.html"), (3, "wall_3.html")):
+        text = PAGE.format(charset="gbk", pager=pager(n)).replace(
+            "历时两年的古城墙修缮工程昨天完工", f"第{n}页：古城墙修缮工程完工"
+        )
+        text = text.replace("wall_files/wall.jpg", "../secret.jpg" if n == 1 else "/etc/hostname")
+        (tmp_path / name).write_text(text, encoding="gbk")
+    call_command("import", "html", str(tmp_path), "--format", "json")
+    out = json.loads(capsys.readouterr().out.strip())
+    assert out["page_count"] == 3
+    assert not Image.objects.exists()  # neither ../secret.jpg nor /etc/hostname came in
+    text = json.dumps(out["body"], ensure_ascii=False)
+    assert "第3页：古城墙修缮工程完工" in text and "secret" not in text

@@ -214,3 +214,32 @@ def test_the_cover_focal_point_decides_the_crop_on_lists(people, client):
     Article.objects.filter(pk=article.pk).update(published_at=timezone.now() - timedelta(minutes=1))
     page = client.get("/suzhou/").content.decode()
     assert 'style="object-position:20% 75%"' in page
+
+
+def test_malformed_ids_are_never_a_crash(people, draft):
+    client = logged_in(people["reporter"])
+    article = write(client)
+    odd = '<p>正文。</p><figure><img src="/x.jpg" data-file="²"></figure>'
+    response = client.post(f"/newsroom/a/{article.pk}/edit/", fields(body=odd, base_version=1))
+    assert response.status_code == 302
+    for query in ("?left=²&right=1", "?left=100000000000000000000&right=1", "?left=x"):
+        assert client.get(f"/newsroom/a/{article.pk}/history/{query}").status_code == 200
+
+
+def test_a_reader_of_the_page_does_not_take_the_lock(people, draft):
+    article = draft(by="reporter")
+    workflow.submit(people["reporter"], article)
+    client = logged_in(people["reporter"])  # may no longer edit it
+    client.get(f"/newsroom/a/{article.pk}/edit/")
+    assert locks.holder(article) is None
+    assert client.post(f"/newsroom/a/{article.pk}/lock/").status_code == 403
+
+
+def test_restore_refuses_to_overwrite_a_newer_save(people):
+    client = logged_in(people["reporter"])
+    article = write(client)
+    first = article.revisions.get(version=1)
+    client.post(f"/newsroom/a/{article.pk}/edit/", fields(title="第二稿", base_version=1))
+    client.post(f"/newsroom/a/{article.pk}/restore/{first.pk}/", {"base_version": "1"})
+    article.refresh_from_db()
+    assert (article.title, article.version) == ("第二稿", 2)  # shown version 1 was stale

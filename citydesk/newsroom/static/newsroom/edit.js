@@ -26,7 +26,6 @@
   // The menu's names, which prose-editor does not translate, in Chinese.
   const names = {
     heading2: "小标题",
-    heading3: "三级标题",
     paragraph: "正文段落",
     figure: "插入图片",
     bold: "加粗",
@@ -51,7 +50,7 @@
       }
     }
     // The block-type button shows the current type by its English name.
-    const current = { "heading 2": "小标题", "heading 3": "三级标题", paragraph: "正文段落" }
+    const current = { "heading 2": "小标题", paragraph: "正文段落" }
     for (const item of document.querySelectorAll(".prose-menubar__selected [title]")) {
       if (current[item.title]) item.title = current[item.title]
     }
