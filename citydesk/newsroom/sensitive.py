@@ -89,7 +89,8 @@ def check(fields: dict[str, Any], words: list[str] | None = None) -> list[Hit]:
     return hits
 
 
+FIELDS = ("title", "subtitle", "summary", "body")  # what readers read of an article
+
+
 def check_article(article: Article) -> list[Hit]:
-    return check(
-        {name: getattr(article, name) for name in ("title", "subtitle", "summary", "body")}
-    )
+    return check({name: getattr(article, name) for name in FIELDS})

@@ -219,12 +219,19 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
                 form.text_changes(),
                 base_version=form.cleaned_data["base_version"],
                 channels=list(form.cleaned_data["channels"]),
+                override_reason=request.POST.get("override_reason", "")[:500],
             )
         except revisions.StaleEdit as exc:
             form.add_error(None, str(exc))
             context = _editor_context(request, user, article, form)
             context["stale"] = exc
             return render(request, "newsroom/edit.html", context, status=409)
+        except actions.SensitiveWords as exc:
+            # Nothing saved; the form keeps the text, the panel shows the new hits.
+            form.add_error(None, str(exc))
+            context = _editor_context(request, user, article, form)
+            context["hits"] = exc.hits
+            return render(request, "newsroom/edit.html", context, status=400)
         except revisions.EditError as exc:
             form.add_error(None, str(exc))
         else:
@@ -322,7 +329,7 @@ def restore(request: HttpRequest, pk: int, revision: int) -> HttpResponse:
     try:
         # The version the history page showed: a save made since is not overwritten.
         revisions.restore(user, article, chosen, base_version=shown or article.version)
-    except revisions.EditError as exc:
+    except (revisions.EditError, actions.WorkflowError) as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"已恢复第{chosen.version}版的内容（现为第{article.version}版）")

@@ -243,3 +243,27 @@ def test_restore_refuses_to_overwrite_a_newer_save(people):
     client.post(f"/newsroom/a/{article.pk}/restore/{first.pk}/", {"base_version": "1"})
     article.refresh_from_db()
     assert (article.title, article.version) == ("第二稿", 2)  # shown version 1 was stale
+
+
+def test_an_edit_of_a_live_piece_is_checked_too(people, draft):
+    article = draft(by="reporter")
+    workflow.submit(people["reporter"], article)
+    workflow.approve(people["editor"], article)
+    workflow.publish(people["chief"], article)
+    SensitiveWord.objects.create(word="违禁词")
+    editor = logged_in(people["editor"])
+    body = "<p>加了一个违禁词。</p>"
+    response = editor.post(
+        f"/newsroom/a/{article.pk}/edit/", fields(body=body, base_version=article.version)
+    )
+    assert response.status_code == 400 and "<mark>违禁词</mark>" in response.content.decode()
+    article.refresh_from_db()
+    assert "违禁词" not in str(article.body)  # the live page never got it
+    chief = logged_in(people["chief"])
+    chief.post(
+        f"/newsroom/a/{article.pk}/edit/",
+        fields(body=body, base_version=article.version, override_reason="引用原文"),
+    )
+    article.refresh_from_db()
+    assert "违禁词" in str(article.body)
+    assert article.revisions.first().note == "敏感词放行（违禁词）：引用原文"
