@@ -40,11 +40,12 @@ class Command(BaseCommand):
         out(f"网站 (site): {url}/")
         for account in accounts:
             role = "管理员 (administrator)" if account.superuser else "编辑部 (newsroom)"
+            where = f"{url}/admin/" if account.superuser else f"{url}/newsroom/"
             if account.password:
-                out(f"{role}: {url}/admin/  用户名 {account.username}  密码 {account.password}")
+                out(f"{role}: {where}  用户名 {account.username}  密码 {account.password}")
             else:
                 out(
-                    f"{role}: {url}/admin/  用户名 {account.username}  "
+                    f"{role}: {where}  用户名 {account.username}  "
                     "(账号原已存在，密码未改动 / existing account, password unchanged)"
                 )
         out(f"登录信息保存在 (logins saved in) {logins.login_file()}")

@@ -58,7 +58,7 @@ class Command(BaseCommand):
         os.environ["CITYDESK_THREADS"] = str(options["threads"])
         address = f"{options['host']}:{options['port']}"
         self.stdout.write(
-            f"citydesk 正在运行: http://{address}/  (newsroom: http://{address}/admin/)"
+            f"citydesk 正在运行: http://{address}/  (newsroom: http://{address}/newsroom/)"
         )
         self.stdout.flush()
         server = Server(
