@@ -111,16 +111,11 @@ _META_DATE = (
 class Extracted:
     title: str = ""
     published_at: datetime | None = None
-    has_time: bool = False
     authors: list[str] = field(default_factory=list)
     source: str = ""
     editor: str = ""
     blocks: list[dict[str, Any]] = field(default_factory=list)
     next_pages: list[str] = field(default_factory=list)  # in-article pagination links
-
-    @property
-    def text(self) -> str:
-        return "\n".join(b.get("text", "") for b in self.blocks if b["type"] == "paragraph")
 
 
 def _text(node: Any) -> str:
@@ -362,9 +357,9 @@ def extract(html: str) -> Extracted:
         and (text_date[1] or meta_at.time() == datetime.min.time())
         and text_date[0].date() != meta_at.date()
     ):
-        out.published_at, out.has_time = text_date
+        out.published_at = text_date[0]
     else:
-        out.published_at, out.has_time = meta_date
+        out.published_at = meta_date[0]
     if m := _SOURCE.search(before) or _SOURCE.search(head_text):
         out.source = m.group(1)
     if m := _EDITOR.search(head_text):

@@ -16,6 +16,7 @@ from django_prose_editor.widgets import ProseEditorWidget
 from citydesk.content import images
 from citydesk.content.models import Article, Channel, Image
 from citydesk.content.richtext import blocks_to_html, html_to_blocks
+from citydesk.newsroom.revisions import TEXT_FIELDS
 
 EXTENSIONS: dict[str, Any] = {
     "Bold": True,
@@ -84,7 +85,7 @@ class ArticleEditForm(forms.Form):
     # The version the writer opened: a save on an older one is refused (no lost edits).
     base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
-    TEXT = ("title", "subtitle", "summary", "body", "source", "source_url", "byline_organization")
+    TEXT = TEXT_FIELDS
 
     def clean_body(self) -> list[dict[str, Any]]:
         blocks: list[dict[str, Any]] = self.cleaned_data["body"]

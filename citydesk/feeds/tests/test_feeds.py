@@ -23,7 +23,6 @@ class Served:
 
     def __init__(self) -> None:
         self.pages: dict[str, tuple[bytes, str]] = {}
-        self.requests: list[str] = []
         self.base = ""
 
 
@@ -33,7 +32,6 @@ def server():
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
-            served.requests.append(self.path)
             if self.path not in served.pages:
                 self.send_error(404)
                 return
