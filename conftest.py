@@ -45,3 +45,15 @@ def pytest_report_header(config):
     from django.db import connection
 
     return f"citydesk database: vendor={connection.vendor}"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_door():
+    """Every test runs with content's one door enforced: a content model saved, deleted,
+    updated or bulk-created by app code outside citydesk.content.actions fails the test
+    (citydesk.content.door)."""
+    from citydesk.content import door
+
+    undo = door.enforce()
+    yield
+    undo()

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "citydesk.newsroom",
     "citydesk.feeds",
     "django_prose_editor",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -166,6 +168,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("CITYDESK_LOG_LEVEL", "WARNING")},
 }
+
+# What follows a content change (search index, purges, renditions, feed polls) is a task
+# stored in the change's transaction (citydesk.core.tasks); `citydesk worker` runs them.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# The process that made a change runs its follow-ups right after the commit, so a publish
+# is live at once; the worker runs what that missed. 0 leaves everything to the worker.
+CITYDESK_TASKS_AFTER_COMMIT = os.environ.get("CITYDESK_TASKS_AFTER_COMMIT", "1") == "1"
 
 CITYDESK_PAGE_SIZE = 20
 # Lists page back this far (2,000 articles); search and the sitemaps reach the rest.

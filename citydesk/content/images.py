@@ -5,7 +5,7 @@ IMAGE_MAX_PIXELS, fully decoded once, so a truncated file or a decompression bom
 small file that expands to gigapixels) is refused with a message, never stored.
 
 Renditions (SPECS: widths, and a 16:9 crop around the image's focal point for cards),
-as WebP, are made by the worker after the upload (`make_pending_renditions`), once per
+as WebP, are made by a task after the upload (citydesk.content.tasks), once per
 image and spec, never on a reader's request.
 """
 
@@ -17,13 +17,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
 from PIL import Image as PILImage
 from PIL import ImageOps
 
-from citydesk.content.models import Image, Rendition
+from citydesk.content.models import Image
 
 logger = logging.getLogger("citydesk.images")
 FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
@@ -104,51 +101,6 @@ def render(image: Image, spec: Spec) -> bytes:
     out = io.BytesIO()
     picture.save(out, "WEBP", quality=80, method=4)
     return out.getvalue()
-
-
-def make_renditions(image: Image) -> int:
-    """The image's missing renditions; how many were made. Safe to run twice at once:
-    a spec another worker made meanwhile is left to it."""
-    done = set(image.renditions.values_list("spec", flat=True))
-    made = 0
-    for name, spec in SPECS.items():
-        if name in done:
-            continue
-        data = render(image, spec)
-        try:
-            with transaction.atomic():
-                rendition = Rendition(image=image, spec=name)
-                rendition.file = ContentFile(data, name=f"{image.pk}-{name}.webp")
-                rendition.save()
-        except IntegrityError:
-            rendition.file.delete(save=False)
-            continue
-        made += 1
-    return made
-
-
-# Images whose renditions failed in this process (a file gone from storage): not tried
-# again until a restart, so a few broken ones never starve the new uploads.
-_failed: set[int] = set()
-
-
-def make_pending_renditions(limit: int = 20) -> int:
-    """Renditions for up to `limit` images that lack some, newest first; how many
-    renditions were made."""
-    pending = (
-        Image.objects.annotate(n=Count("renditions"))
-        .filter(Q(n__lt=len(SPECS)))
-        .exclude(pk__in=list(_failed))
-        .order_by("-pk")[:limit]
-    )
-    made = 0
-    for image in pending:
-        try:
-            made += make_renditions(image)
-        except (OSError, ValueError):
-            logger.exception("renditions of image %d failed", image.pk)
-            _failed.add(image.pk)
-    return made
 
 
 def url(image: Image, spec: str) -> str:

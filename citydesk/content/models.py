@@ -118,7 +118,7 @@ class Image(models.Model):
 
 class Rendition(models.Model):
     """One size of a library image, as WebP, made once by the worker
-    (citydesk.content.images.make_pending_renditions), never on a reader's request."""
+    (citydesk.content.tasks.make_renditions), never on a reader's request."""
 
     image = models.ForeignKey(
         Image, on_delete=models.CASCADE, related_name="renditions", verbose_name=_("图片")

@@ -1,26 +1,33 @@
-"""What content actions announce once their transaction has committed.
+"""What content actions announce, and the tasks other apps connect to each announcement.
 
-Other apps (page cache purge, search index, rankings) listen here instead of being called
-by content, so content never imports them. Every signal is sent from
-`transaction.on_commit`, so a receiver never sees a change that was rolled back.
+Other apps (the page-cache purge, the search index) connect a task here in their
+AppConfig.ready(), so content never imports them. An announcement is made inside the
+changing transaction (citydesk.content.actions' unit of work) and stores one durable task
+per follower (citydesk.core.tasks): a change that commits has its follow-ups stored, one
+that rolls back has none. Payloads are JSON: states travel as `ArticleState.to_json()`.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from django.dispatch import Signal
+from citydesk.core.tasks import Announcement
 
-# sender=Article; kwargs: article_id: int, before: ArticleState | None, after: ArticleState | None
-# (before is None for a new article, after is None for a deleted one).
-article_changed = Signal()
+# kwargs: article_id: int, before: dict | None, after: dict | None (ArticleState.to_json();
+# before is None for a new article, after is None for a deleted one).
+article_changed = Announcement("article_changed")
 
-# sender=Article; kwargs: article_ids: list[int]. Sent after a bulk import batch commits:
-# brand-new articles only, so there is no "before" to purge.
-articles_bulk_created = Signal()
+# kwargs: article_ids: list[int]. A bulk import batch: brand-new articles only, so there
+# is no "before" to purge.
+articles_bulk_created = Announcement("articles_bulk_created")
 
-# sender=Channel / Topic / Person / Tag; kwargs: instance_id: int, article_ids: list[int]
-# (the live articles that show it, whose pages name it).
-related_changed = Signal()
+# kwargs: model: str ("content.channel", …), instance_id: int, before: dict | None,
+# after: dict | None (every concrete field by attname; None for created / deleted),
+# article_ids: list[int] (the live articles that show it, whose pages name it).
+related_changed = Announcement("related_changed")
+
+# kwargs: image_id: int. A library image stored or changed whose renditions are missing.
+image_saved = Announcement("image_saved")
 
 
 @dataclass(frozen=True)
@@ -36,3 +43,31 @@ class ArticleState:
     tag_ids: frozenset[int]
     # Decides which month's article sitemap lists it (and the news sitemap's 48 hours).
     published_at: datetime | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "article_id": self.article_id,
+            "live": self.live,
+            "page_count": self.page_count,
+            "channel_ids": sorted(self.channel_ids),
+            "topic_ids": sorted(self.topic_ids),
+            "person_ids": sorted(self.person_ids),
+            "tag_ids": sorted(self.tag_ids),
+            "published_at": self.published_at.isoformat() if self.published_at else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> "ArticleState | None":
+        if data is None:
+            return None
+        published = data.get("published_at")
+        return cls(
+            article_id=int(data["article_id"]),
+            live=bool(data["live"]),
+            page_count=int(data["page_count"]),
+            channel_ids=frozenset(data["channel_ids"]),
+            topic_ids=frozenset(data["topic_ids"]),
+            person_ids=frozenset(data["person_ids"]),
+            tag_ids=frozenset(data["tag_ids"]),
+            published_at=datetime.fromisoformat(published) if published else None,
+        )

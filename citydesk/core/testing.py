@@ -62,3 +62,13 @@ def chromium() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+def announced(announcement: Any) -> list[dict[str, Any]]:
+    """The payloads of `announcement` stored so far (its first follower's task rows), in
+    the order they were made: what a test reads to see what a change announced."""
+    from django_tasks_db.models import DBTaskResult
+
+    path = announcement.tasks[0].module_path
+    rows = DBTaskResult.objects.filter(task_path=path).order_by("enqueued_at")
+    return [row.args_kwargs["kwargs"] for row in rows]

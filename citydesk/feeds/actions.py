@@ -242,3 +242,22 @@ def poll_due(now: datetime | None = None) -> list[PollResult]:
                 last_polled_at=now or timezone.now(),
             )
     return results
+
+
+def enqueue_due(now: datetime | None = None) -> list[int]:
+    """Store a poll task for every feed that is due (the worker calls this every few
+    seconds); the ids of the feeds queued. Marking the feed as polled now, in the same
+    transaction and only if no one else did, keeps two workers from queueing it twice."""
+    from citydesk.feeds import tasks
+
+    now = now or timezone.now()
+    queued = []
+    for feed in due(now):
+        with transaction.atomic():
+            taken = Feed.objects.filter(pk=feed.pk, last_polled_at=feed.last_polled_at).update(
+                last_polled_at=now
+            )
+            if taken:
+                tasks.poll_feed.enqueue(feed_id=feed.pk)
+                queued.append(feed.pk)
+    return queued

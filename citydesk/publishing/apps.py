@@ -6,7 +6,7 @@ class PublishingConfig(AppConfig):
     verbose_name = "发布"
 
     def ready(self) -> None:
-        from citydesk.publishing import backends, receivers
+        from citydesk.publishing import backends, tasks
 
-        receivers.connect()
+        tasks.connect()
         del backends  # imported for its system check

@@ -1,4 +1,8 @@
-"""Send stale URLs to every purge backend; a failing backend is logged, never raised."""
+"""Send stale URLs to every purge backend; one that fails is raised once all were tried.
+
+Purges run as durable tasks (citydesk.publishing.tasks): raising makes the task retry the
+whole purge later, which is harmless for the backends that succeeded this time.
+"""
 
 import logging
 import time
@@ -10,23 +14,24 @@ from citydesk.publishing.backends import purge_backends
 logger = logging.getLogger(__name__)
 
 
+class PurgeFailed(RuntimeError):
+    """At least one backend could not purge; the others did."""
+
+
 def purge_urls(urls: Iterable[str]) -> list[str]:
-    """Purge these URL paths everywhere; returns them, sorted and without repeats."""
+    """Purge these URL paths everywhere; returns them, sorted and without repeats. Raises
+    PurgeFailed (after trying every backend) when one of them failed."""
     paths = sorted(set(urls))
     if not paths:
         return paths
-    try:
-        backends = purge_backends.all()
-    except Exception:
-        # Misconfigured (the system check says so at start-up): the change stays made.
-        logger.exception("purge backends could not be loaded; %d URLs not purged", len(paths))
-        return paths
-    for backend in backends:
+    failed = []
+    for backend in purge_backends.all():
         started = time.perf_counter()
         try:
             backend.purge(paths)
-        except Exception:
-            logger.exception("%r failed to purge %d URLs", backend, len(paths))
+        except Exception as exc:
+            logger.warning("%r failed to purge %d URLs: %s", backend, len(paths), exc)
+            failed.append(f"{backend!r}: {exc}")
         else:
             logger.debug(
                 "%r purged %d URLs in %.1f ms",
@@ -34,6 +39,8 @@ def purge_urls(urls: Iterable[str]) -> list[str]:
                 len(paths),
                 (time.perf_counter() - started) * 1000,
             )
+    if failed:
+        raise PurgeFailed(f"{len(paths)} URLs not purged by " + "; ".join(failed))
     return paths
 
 
@@ -41,9 +48,4 @@ def purge_affected(affected: Affected) -> list[str]:
     """Purge what a change made stale (each list's cached pages found on disk)."""
     if not affected:
         return []
-    try:
-        urls = affected.resolve()
-    except Exception:
-        logger.exception("could not work out the URLs to purge")
-        return []
-    return purge_urls(urls)
+    return purge_urls(affected.resolve())

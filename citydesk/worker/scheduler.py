@@ -1,5 +1,10 @@
 """Scheduled publishing: the loop that makes a 定时 article live on time, visitors or not.
 
+Why a loop of its own and not a task queued for the scheduled time: editors move and
+cancel schedules, and a task per schedule would need finding and cancelling each time;
+the stored time is the one truth, and one indexed query a wake-up reads it. What the
+publish sets off (index, purge) is durable tasks like any change's.
+
 It sleeps until the earliest scheduled time, but never longer than `POLL_SECONDS`, so an
 article scheduled by another process (the admin, a script) is noticed in time too. The
 clock and the sleep are arguments, so a test can drive the loop with a clock it controls.
@@ -94,59 +99,3 @@ def run_forever(stop_event: threading.Event, *, parent_pid: int | None = None) -
         stop_event.wait(seconds)
 
     run(timezone.now, sleep, stop_event)
-
-
-RENDITION_POLL_SECONDS = 5.0
-
-
-def make_renditions(stop_event: threading.Event, sleep: Sleep) -> None:
-    """Make pending image renditions, sleeping when there are none; until `stop_event`."""
-    from citydesk.content import images
-
-    while not stop_event.is_set():
-        try:
-            made = images.make_pending_renditions()
-            if made:
-                logger.info("made %d image renditions", made)
-        except Exception:
-            logger.exception("image renditions failed; retrying")
-            made = 0
-        if not made and not stop_event.is_set():
-            sleep(RENDITION_POLL_SECONDS)
-
-
-FEED_POLL_SECONDS = 30.0
-
-
-def poll_feeds(stop_event: threading.Event, sleep: Sleep) -> None:
-    """Poll the partners' feeds that are due (each on its own interval); until `stop_event`."""
-    from citydesk.feeds import actions as feeds
-
-    while not stop_event.is_set():
-        try:
-            feeds.poll_due()
-        except Exception:
-            logger.exception("feed polling failed; retrying")
-        if not stop_event.is_set():
-            sleep(FEED_POLL_SECONDS)
-
-
-def make_renditions_forever(stop_event: threading.Event) -> None:
-    """The worker's second thread: image renditions, so a slow one never holds up a
-    scheduled publish."""
-
-    def sleep(seconds: float) -> None:
-        close_old_connections()
-        stop_event.wait(seconds)
-
-    make_renditions(stop_event, sleep)
-
-
-def poll_feeds_forever(stop_event: threading.Event) -> None:
-    """The worker's third thread: feeds, whose fetches may take seconds."""
-
-    def sleep(seconds: float) -> None:
-        close_old_connections()
-        stop_event.wait(seconds)
-
-    poll_feeds(stop_event, sleep)

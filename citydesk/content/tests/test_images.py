@@ -6,21 +6,15 @@ import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django_tasks_db.models import DBTaskResult
 from PIL import Image as PILImage
 
 from citydesk.content import actions, images
 from citydesk.content.images import ImageError
 from citydesk.content.models import Image, Rendition
+from citydesk.core import tasks
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _no_failures_remembered():
-    # Ids come back after a test's rollback: one test's broken image is not another's.
-    images._failed.clear()
-    yield
-    images._failed.clear()
 
 
 def picture(size=(800, 600), fmt="JPEG", color=(200, 30, 30)) -> bytes:
@@ -107,9 +101,11 @@ def test_renditions_are_made_once_and_cropped_around_the_focal_point():
     image = actions.create_image("wide.png", out.getvalue())
     assert image.renditions.count() == 0  # nothing on the upload's request
     image.focal_x = 0.9
-    image.save()
-    assert images.make_pending_renditions() == len(images.SPECS)
-    assert images.make_pending_renditions() == 0  # once
+    actions.save_image(image)
+    # The upload's renditions task and the focal point change's: the second finds none
+    # left to make.
+    assert tasks.run_pending() == 2
+    assert actions.make_renditions(image.pk) == 0  # once
     by_spec = {r.spec: r for r in image.renditions.all()}
     assert (by_spec["w640"].width, by_spec["w640"].height) == (640, 240)
     assert by_spec["w1080"].width == 1080
@@ -127,36 +123,34 @@ def test_renditions_are_made_once_and_cropped_around_the_focal_point():
 
 def test_a_small_picture_is_never_scaled_up():
     image = actions.create_image("small.jpg", picture(size=(300, 200)))
-    images.make_renditions(image)
+    actions.make_renditions(image.pk)
     assert {r.width for r in image.renditions.all()} == {300}
 
 
 def test_the_worker_makes_pending_renditions():
     import threading
 
-    from citydesk.worker import scheduler
+    from citydesk.worker import queue
 
     image = actions.create_image("photo.jpg", picture())
     stop = threading.Event()
-    naps = []
-
-    def sleep(seconds):  # the first nap comes once nothing is pending: stop there
-        naps.append(seconds)
-        stop.set()
-
-    scheduler.make_renditions(stop, sleep)
+    threading.Timer(1.0, stop.set).start()
+    queue.run_forever(stop)  # runs the stored task, then idles until stopped
     assert image.renditions.count() == len(images.SPECS)
-    assert naps == [scheduler.RENDITION_POLL_SECONDS]
 
 
 def test_a_broken_image_never_starves_the_others():
     good = actions.create_image("fine.jpg", picture())
-    broken = actions.create_image("gone.jpg", picture())  # newer: tried first
+    broken = actions.create_image("gone.jpg", picture())
     broken.file.delete(save=False)  # the file vanished from storage
-    assert images.make_pending_renditions(limit=1) == 0
-    assert images.make_pending_renditions(limit=1) == len(images.SPECS)  # not tried again
+    assert tasks.run_pending() == 2
     assert good.renditions.count() == len(images.SPECS)
     assert not broken.renditions.exists()
+    # Its task waits for a retry, its error kept to show, and does not run again at once.
+    (waiting,) = DBTaskResult.objects.filter(status="READY")
+    assert waiting.args_kwargs["kwargs"] == {"image_id": broken.pk}
+    assert "FileNotFoundError" in waiting.traceback
+    assert tasks.run_pending() == 0
 
 
 def test_article_pages_offer_the_renditions_once_they_exist(client):
@@ -175,7 +169,7 @@ def test_article_pages_offer_the_renditions_once_they_exist(client):
     )
     before = client.get(article.get_absolute_url()).content.decode()
     assert image.file.url in before and "srcset" not in before  # the original, until made
-    images.make_renditions(image)
+    actions.make_renditions(image.pk)
     # A cached page shows them from its next refresh (the article changing purges it).
     actions.announce_article_change(article.pk, actions.article_state(article.pk))
     page = client.get(article.get_absolute_url()).content.decode()

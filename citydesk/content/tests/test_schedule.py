@@ -9,20 +9,38 @@ from django.utils import timezone
 from citydesk.content import actions, queries, signals
 from citydesk.content.actions import ArticleData
 from citydesk.content.models import Article, Channel
+from citydesk.content.signals import ArticleState
+from citydesk.core.testing import announced
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def announced():
-    events: list[dict] = []
+class Announced:
+    """The article changes stored as follow-ups since the last clear()."""
 
-    def on_article(sender, **kw):
-        events.append(kw)
+    def __init__(self) -> None:
+        self.skip = 0
 
-    signals.article_changed.connect(on_article)
-    yield events
-    signals.article_changed.disconnect(on_article)
+    def events(self) -> list[dict]:
+        return [
+            {
+                "article_id": p["article_id"],
+                "before": ArticleState.from_json(p["before"]),
+                "after": ArticleState.from_json(p["after"]),
+            }
+            for p in announced(signals.article_changed)
+        ][self.skip :]
+
+    def clear(self) -> None:
+        self.skip += len(self.events())
+
+    def __iter__(self):
+        return iter(self.events())
+
+
+@pytest.fixture(name="announced")
+def announced_fixture():
+    return Announced()
 
 
 def draft(title: str = "运河灯会今晚开幕") -> Article:
@@ -36,6 +54,7 @@ def test_a_scheduled_article_stays_off_the_site_and_the_change_is_announced(
     announced, django_capture_on_commit_callbacks
 ):
     article = draft()
+    announced.clear()  # its creation
     at = timezone.now() + timedelta(hours=2)
     with django_capture_on_commit_callbacks(execute=True):
         actions.do_schedule_article(article, at)

@@ -1,31 +1,57 @@
-"""Content changes are announced after commit, with the state before and after."""
+"""Content changes are announced in their transaction, with the state before and after:
+the announcement is the durable follow-up tasks it stores."""
 
 import pytest
+from django.apps import apps
 
 from citydesk.content import actions, signals
 from citydesk.content.actions import ArticleData
 from citydesk.content.models import Article, Channel
+from citydesk.content.signals import ArticleState
+from citydesk.core.testing import announced
 
 pytestmark = pytest.mark.django_db
 
 
+class Received:
+    """Every article and related announcement stored since it was made, as events."""
+
+    def __init__(self) -> None:
+        self.skip = 0
+
+    def events(self) -> list[dict]:
+        events = [
+            {
+                "name": "article",
+                "article_id": p["article_id"],
+                "before": ArticleState.from_json(p["before"]),
+                "after": ArticleState.from_json(p["after"]),
+            }
+            for p in announced(signals.article_changed)
+        ] + [
+            {
+                "name": "related",
+                "model": apps.get_model(p["model"]).__name__,
+                "instance_id": p["instance_id"],
+                "article_ids": p["article_ids"],
+            }
+            for p in announced(signals.related_changed)
+        ]
+        return events[self.skip :]
+
+    def clear(self) -> None:
+        self.skip += len(self.events())
+
+    def __iter__(self):
+        return iter(self.events())
+
+    def __eq__(self, other: object) -> bool:
+        return self.events() == other
+
+
 @pytest.fixture
 def received():
-    events: list[dict] = []
-
-    def on_article(sender, **kw):
-        kw.pop("signal")
-        events.append({"name": "article", **kw})
-
-    def on_related(sender, **kw):
-        kw.pop("signal")
-        events.append({"name": "related", "model": sender.__name__, **kw})
-
-    signals.article_changed.connect(on_article)
-    signals.related_changed.connect(on_related)
-    yield events
-    signals.article_changed.disconnect(on_article)
-    signals.related_changed.disconnect(on_related)
+    return Received()
 
 
 def create(**kw):

@@ -218,20 +218,15 @@ def test_the_command_adds_polls_and_fails_with_a_summary(server, capsys):
 
 
 def test_the_worker_polls_the_feeds_that_are_due(server):
-    from citydesk.worker import scheduler
+    from citydesk.worker import queue
 
     server.pages["/rss.xml"] = (rss(item("w1", "后台抓取", "正文。")), "application/rss+xml")
     feed = actions.add_feed(server.base + "/rss.xml", "suzhou")
     stop = threading.Event()
-    naps = []
-
-    def sleep(seconds):
-        naps.append(seconds)
-        stop.set()
-
-    scheduler.poll_feeds(stop, sleep)
+    threading.Timer(1.0, stop.set).start()
+    queue.run_forever(stop)  # queues the due feed's poll and runs it
     assert Article.objects.filter(title="后台抓取").exists()
-    assert naps == [scheduler.FEED_POLL_SECONDS]
+    assert actions.enqueue_due() == []  # queued once
     feed.refresh_from_db()
     assert feed.last_polled_at is not None
     assert actions.due() == []  # not again until its interval has passed

@@ -22,8 +22,9 @@ from django.utils import timezone
 from citydesk.content import actions, signals
 from citydesk.content.actions import ArticleData
 from citydesk.content.models import Article, Channel, Person, Tag
+from citydesk.core.testing import announced
 from citydesk.portal.tests.sitedata import BASE_TIME, Site, build_site, para
-from citydesk.publishing import receivers
+from citydesk.publishing import tasks
 from citydesk.publishing.cache import PageCache
 
 pytestmark = pytest.mark.django_db
@@ -35,13 +36,6 @@ MONTH_SITEMAP = "/sitemaps/articles-2024-03.xml"  # the month the site's article
 def site(settings) -> Site:
     settings.CITYDESK_PAGE_SIZE = 5  # lists of several pages each
     return build_site()
-
-
-@pytest.fixture(autouse=True)
-def _fresh_snapshots():
-    # Snapshots of committed saves wait per thread for their announcement; one left by an
-    # earlier test (an unannounced save) must not widen this test's purges.
-    receivers._pending().clear()
 
 
 @pytest.fixture
@@ -326,7 +320,7 @@ def test_a_bulk_import_refreshes_the_lists_of_its_articles(client, site, committ
         for n in range(2)
     ]
     ids = [a.pk for a in imported]
-    committed(signals.articles_bulk_created.send, Article, article_ids=ids)
+    committed(tasks.purge_new_articles.call, article_ids=ids)
     for url in ["/", "/gundong/", "/guonei/"]:
         assert imported[1].title in pages.refreshed(url), url
     pages.assert_kept(["/suzhou/", site.feature.get_absolute_url()])
@@ -469,12 +463,16 @@ def test_a_rolled_back_edit_leaves_nothing_behind(site, django_capture_on_commit
         transaction.atomic(),
     ):
         person.name = "回滚"
-        person.save()
+        actions.save_related(person)
         raise RuntimeError("rolled back")
     assert callbacks == []
-    assert (Person, person.pk) not in receivers._pending()
-    # The same edit, committed, hands its snapshot over.
+    assert announced(signals.related_changed) == []  # no follow-up of a rolled-back change
+    # The same edit, committed, stores its purge with the state before it.
+    person.refresh_from_db()
+    person.name = "王方"
     with django_capture_on_commit_callbacks(execute=True):
-        person.save()
-    before = receivers._pending()[Person, person.pk]
+        actions.save_related(person)
+    (change,) = announced(signals.related_changed)
+    before, after = change["before"], change["after"]
+    assert after is not None and after["name"] == "王方"
     assert before is not None and before["name"] == "张伟"

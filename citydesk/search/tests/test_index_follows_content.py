@@ -6,8 +6,7 @@ from django.test import Client
 
 from citydesk.content import actions
 from citydesk.content.models import Article, Person, Tag
-from citydesk.content.signals import articles_bulk_created, related_changed
-from citydesk.search import queries
+from citydesk.search import queries, tasks
 from citydesk.search.backends import get_backend
 from citydesk.search.tests.conftest import at, make_article
 
@@ -82,8 +81,8 @@ def test_bulk_created_articles_are_indexed_in_one_go():
     rows = [
         make_article(f"第{n}届苏州国际马拉松", "跑者", published_at=at(2020 + n)) for n in range(3)
     ]
-    assert get_backend().indexed_ids() == []  # on_commit did not run: no receiver yet
-    articles_bulk_created.send(Article, article_ids=[a.pk for a in rows])
+    assert get_backend().indexed_ids() == []  # on_commit did not run: no task yet
+    tasks.index_new_articles.call(article_ids=[a.pk for a in rows])
     assert sorted(found("马拉松")) == sorted(a.pk for a in rows)
 
 
@@ -96,8 +95,10 @@ def test_renamed_tag_and_person_are_found_under_the_new_name(django_capture_on_c
     person = Person.objects.get(name="王小明")
     person.name = "王大明"
     person.save()
-    for sender, pk in ((Tag, tag.pk), (Person, person.pk)):
-        related_changed.send(sender, instance_id=pk, article_ids=[article.pk])
+    for model, pk in (("content.tag", tag.pk), ("content.person", person.pk)):
+        tasks.index_related_change.call(
+            model=model, instance_id=pk, before=None, after=None, article_ids=[article.pk]
+        )
     assert found("园区经济") == [article.pk]
     assert found("王大明") == [article.pk]
 

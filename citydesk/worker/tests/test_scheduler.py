@@ -32,7 +32,7 @@ from django.utils import timezone
 from citydesk.content import actions, queries, signals
 from citydesk.content.actions import ArticleData
 from citydesk.content.models import Article
-from citydesk.core.testing import REPO_ROOT
+from citydesk.core.testing import REPO_ROOT, announced
 from citydesk.publishing.nginx import free_port
 from citydesk.worker import scheduler
 from citydesk.worker.embedded import embedded_worker
@@ -181,15 +181,6 @@ def test_two_workers_in_threads_publish_each_article_once(monkeypatch):
     due = timezone.now() + timedelta(minutes=1)
     ids = [actions.do_schedule_article(article, due).pk for article in drafts]
     monkeypatch.setattr(timezone, "now", lambda: due + timedelta(seconds=1))
-    announced: list[int] = []
-    lock = threading.Lock()
-
-    def on_article(sender, article_id, before, after, **kw):
-        if after is not None and after.live:
-            with lock:
-                announced.append(article_id)
-
-    signals.article_changed.connect(on_article)
     start = threading.Barrier(2)
     results: list[list[int]] = []
 
@@ -200,16 +191,18 @@ def test_two_workers_in_threads_publish_each_article_once(monkeypatch):
         finally:
             connection.close()
 
-    try:
-        threads = [threading.Thread(target=worker) for _ in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
-    finally:
-        signals.article_changed.disconnect(on_article)
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
     assert sorted(results[0] + results[1]) == sorted(ids)
-    assert sorted(announced) == sorted(ids)
+    went_live = [
+        p["article_id"]
+        for p in announced(signals.article_changed)
+        if p["after"] is not None and p["after"]["live"]
+    ]
+    assert sorted(went_live) == sorted(ids)  # each announced once
     published = Article.objects.filter(status=Article.Status.PUBLISHED)
     assert sorted(published.values_list("pk", flat=True)) == sorted(ids)
     assert set(published.values_list("published_at", flat=True)) == {due}

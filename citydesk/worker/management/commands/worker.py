@@ -1,5 +1,6 @@
-"""`citydesk worker`: the background worker (scheduled publishing, image renditions, feed
-polling) until SIGTERM or SIGINT.
+"""`citydesk worker`: the background worker until SIGTERM or SIGINT: the durable tasks
+that follow content changes (search index, purges, image renditions, feed polls) in one
+thread, scheduled publishing in the other.
 
 `citydesk serve` runs one itself (the embedded default); run it on its own, with
 CITYDESK_EMBEDDED_WORKER=0 for the servers, when the site is served some other way. Two
@@ -17,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from citydesk.worker import scheduler
+from citydesk.worker import queue, scheduler
 
 
 class Command(BaseCommand):
@@ -49,16 +50,9 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, request_stop)
         scheduler.warm_up()
         logger.info("citydesk worker started (pid %d)", os.getpid())
-        renditions = threading.Thread(
-            target=scheduler.make_renditions_forever, args=(stop,), name="renditions", daemon=True
-        )
-        renditions.start()
-        feeds = threading.Thread(
-            target=scheduler.poll_feeds_forever, args=(stop,), name="feeds", daemon=True
-        )
-        feeds.start()
+        runner = threading.Thread(target=queue.run_forever, args=(stop,), name="tasks", daemon=True)
+        runner.start()
         scheduler.run_forever(stop, parent_pid=options["parent_pid"])
-        renditions.join(timeout=30)
-        feeds.join(timeout=30)
+        runner.join(timeout=30)
         connection.close()
         logger.info("citydesk worker stopped (pid %d)", os.getpid())

@@ -1,0 +1,282 @@
+"""Durable follow-ups: what happens after a content change, as tasks in the database.
+
+A change enqueues its follow-ups (index it, purge its pages) through an `Announcement`
+inside the change's own transaction (django-tasks' database backend writes one row per
+task), so a change that commits has its follow-ups stored with it, and one that rolls back
+has none. Right after the commit the process that made the change runs them itself, so a
+publish is live at once; whatever it could not run (it was killed, a purge failed) is
+still in the table for `citydesk worker`.
+
+django-tasks runs a task once and records the outcome; what it leaves to us, and what
+this module adds:
+- retries with backoff: a failed attempt puts the row back to READY with a later
+  `run_after` (`Policy` says how often and how long apart), keeping its error to show;
+- runs left RUNNING by a process that died (`kill -9`) go back to READY: a worker id
+  names its host, pid and the pid's start time, so a dead claimant is recognised at once
+  on its own host (another host's after `LEASE`);
+- claims are compare-and-set updates (`status = READY` in the WHERE), so two workers, or
+  a worker and the process that enqueued the task, never both run it;
+- a task whose object is gone raises `Gone` and ends quietly; a payload the function
+  cannot take fails at once with the reason, and the worker goes on.
+"""
+
+import inspect
+import logging
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+logger = logging.getLogger("citydesk.tasks")
+
+LEASE = timedelta(minutes=10)  # a claim by another host is abandoned after this long
+# After this many attempts a task still retrying shows among the failing ones.
+SHOW_AFTER_ATTEMPTS = 3
+
+
+class Gone(Exception):
+    """The task's object no longer exists or no longer needs the work: end quietly."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How a task is retried: `max_attempts` None retries until it succeeds."""
+
+    max_attempts: int | None = 5
+    first_delay: float = 2.0  # seconds before the second attempt, doubling after
+    max_delay: float = 300.0
+
+    def delay(self, attempts: int) -> timedelta:
+        return timedelta(seconds=min(self.max_delay, self.first_delay * 2 ** (attempts - 1)))
+
+
+DEFAULT_POLICY = Policy()
+_policies: dict[str, Policy] = {}
+
+
+def follow_up(policy: Policy = DEFAULT_POLICY) -> Callable[[Callable[..., Any]], Any]:
+    """`@follow_up()` makes a module-level function a durable task with a retry policy."""
+    from django_tasks import task
+
+    def wrap(function: Callable[..., Any]) -> Any:
+        made = task()(function)
+        _policies[made.module_path] = policy
+        return made
+
+    return wrap
+
+
+def policy_for(task_path: str) -> Policy:
+    return _policies.get(task_path, DEFAULT_POLICY)
+
+
+class Announcement:
+    """One kind of change; apps connect the tasks that follow it (in AppConfig.ready),
+    so the app that changes content never imports the apps that react to it."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.tasks: list[Any] = []
+
+    def connect(self, task: Any) -> None:
+        if task not in self.tasks:
+            self.tasks.append(task)
+
+    def enqueue(self, **payload: Any) -> list[str]:
+        """Store a task per follower in the current transaction; returns their ids."""
+        ids = []
+        for task in self.tasks:
+            result = task.enqueue(**payload)
+            ids.append(str(result.id))
+            if getattr(settings, "CITYDESK_TASKS_AFTER_COMMIT", True):
+                transaction.on_commit(partial(run_now, str(result.id)))
+        return ids
+
+
+# Claiming and running -----------------------------------------------------------------
+
+
+def _start_ticks(pid: int) -> str:
+    """When `pid` started (clock ticks since boot), so a reused pid is not taken for it."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            # Field 22; the command name (field 2) may hold spaces, so count from its end.
+            return f.read().rsplit(b")", 1)[1].split()[19].decode()
+    except (OSError, IndexError):
+        return ""
+
+
+_worker_id = ""
+
+
+def worker_id() -> str:
+    """This process's name in a task's `worker_ids`: host, pid, start time."""
+    global _worker_id
+    pid = os.getpid()
+    if not _worker_id or _worker_id.split(":")[1] != str(pid):  # forked since
+        _worker_id = f"{socket.gethostname()[:30]}:{pid}:{_start_ticks(pid)}"
+    return _worker_id
+
+
+def _alive(claimant: str) -> bool | None:
+    """Whether the process named by a worker id runs; None when it is on another host."""
+    host, _, rest = claimant.partition(":")
+    pid_text, _, ticks = rest.partition(":")
+    if host != socket.gethostname()[:30] or not pid_text.isdigit():
+        return None
+    return bool(ticks) and _start_ticks(int(pid_text)) == ticks
+
+
+def _model() -> Any:
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult
+
+
+def _ready_status() -> str:
+    from django_tasks import TaskResultStatus
+
+    return str(TaskResultStatus.READY)
+
+
+def claim(result_id: str | None = None) -> Any:
+    """Take a READY task (that one, or the next due) for this process; None if there is
+    none or another process took it first."""
+    from django_tasks import TaskResultStatus
+
+    model = _model()
+    for _ in range(5):
+        if result_id is not None:
+            row = model.objects.filter(id=result_id, status=TaskResultStatus.READY).first()
+        else:
+            with transaction.atomic():
+                # PostgreSQL: rows another worker is claiming are skipped, not waited for.
+                row = model.objects.ready().select_for_update(skip_locked=True).first()
+        if row is None:
+            return None
+        now = timezone.now()
+        ids = [*row.worker_ids, worker_id()]
+        taken = model.objects.filter(id=row.id, status=TaskResultStatus.READY).update(
+            status=TaskResultStatus.RUNNING, started_at=now, worker_ids=ids
+        )
+        if taken:
+            row.status, row.started_at, row.worker_ids = TaskResultStatus.RUNNING, now, ids
+            return row
+        if result_id is not None:
+            return None
+    return None
+
+
+def _retry_later(row: Any, exc: BaseException, attempts: int, policy: Policy) -> None:
+    from traceback import format_exception
+
+    from django_tasks import TaskResultStatus
+
+    row.status = TaskResultStatus.READY
+    row.run_after = timezone.now() + policy.delay(attempts)
+    row.exception_class_path = f"{type(exc).__module__}.{type(exc).__qualname__}"
+    row.traceback = "".join(format_exception(exc))
+    row.save(update_fields=["status", "run_after", "exception_class_path", "traceback"])
+
+
+def run_claimed(row: Any) -> bool:
+    """Run a claimed task; True when it is done (succeeded, gone, or failed for good)."""
+    attempts = len(row.worker_ids)
+    try:
+        task = row.task
+        args, kwargs = row.args_kwargs["args"], row.args_kwargs["kwargs"]
+        inspect.signature(task.func).bind(*args, **kwargs)
+    except Exception as exc:
+        # Not a task, or a payload the function cannot take: no retry will fix it.
+        logger.error("task %s is malformed (%s): %s", row.id, row.task_path, exc)
+        row.set_failed(exc)
+        return True
+    policy = policy_for(row.task_path)
+    try:
+        value = task.call(*args, **kwargs)
+    except Gone as exc:
+        logger.info("task %s (%s) ended: %s", row.id, row.task_path, exc)
+        value = None
+    except Exception as exc:
+        if policy.max_attempts is None or attempts < policy.max_attempts:
+            logger.warning(
+                "task %s (%s) failed, attempt %d; retrying: %s",
+                row.id,
+                row.task_path,
+                attempts,
+                exc,
+            )
+            _retry_later(row, exc, attempts, policy)
+            return False
+        logger.error(
+            "task %s (%s) failed for good after %d attempts", row.id, row.task_path, attempts
+        )
+        row.set_failed(exc)
+        return True
+    try:
+        row.set_successful(value)
+    except Exception as exc:  # a return value JSON cannot hold: the work is done anyway
+        row.set_successful(repr(exc))
+    return True
+
+
+def run_now(result_id: str) -> None:
+    """Run one task here and now if no one else has it (after the commit that stored it).
+    Never raises: the worker has the row if this fails."""
+    try:
+        row = claim(result_id)
+        if row is not None:
+            run_claimed(row)
+    except Exception:
+        logger.exception("task %s could not run after commit; the worker will", result_id)
+
+
+def run_pending(limit: int | None = None) -> int:
+    """Run due tasks one by one until none is left (or `limit`); how many ran."""
+    done = 0
+    while limit is None or done < limit:
+        row = claim()
+        if row is None:
+            break
+        run_claimed(row)
+        done += 1
+    return done
+
+
+def recover_abandoned(now: datetime | None = None) -> int:
+    """Put back to READY the tasks left RUNNING by a process that is gone."""
+    from django_tasks import TaskResultStatus
+
+    model = _model()
+    now = now or timezone.now()
+    recovered = 0
+    for row in model.objects.running().only("id", "worker_ids", "started_at"):
+        claimant = row.worker_ids[-1] if row.worker_ids else ""
+        alive = _alive(claimant)
+        if alive is None:
+            alive = row.started_at is not None and now - row.started_at < LEASE
+        if not alive:
+            recovered += model.objects.filter(id=row.id, status=TaskResultStatus.RUNNING).update(
+                status=TaskResultStatus.READY, run_after=now
+            )
+    if recovered:
+        logger.warning("%d tasks left running by a process that is gone: queued again", recovered)
+    return recovered
+
+
+def retry(result_id: str) -> bool:
+    """Queue a failed (or retrying) task again now, its attempts counted afresh."""
+    from django_tasks import TaskResultStatus
+
+    return bool(
+        _model()
+        .objects.filter(id=result_id, status__in=[TaskResultStatus.FAILED, TaskResultStatus.READY])
+        .update(status=TaskResultStatus.READY, run_after=timezone.now(), worker_ids=[])
+    )

@@ -1,0 +1,19 @@
+"""A partner feed's poll as a durable task, queued by the worker when the feed is due."""
+
+from citydesk.core.tasks import Gone, Policy, follow_up
+from citydesk.feeds import actions
+from citydesk.feeds.models import Feed
+
+
+# Not retried: the feed is due again after its interval, which is the retry.
+@follow_up(Policy(max_attempts=1))
+def poll_feed(feed_id: int) -> dict[str, int]:
+    feed = Feed.objects.filter(pk=feed_id, active=True).first()
+    if feed is None:
+        raise Gone(f"feed {feed_id} was deleted or switched off")
+    result = actions.poll(feed)
+    return {
+        "imported": len(result.imported),
+        "duplicates": result.duplicates,
+        "failed": len(result.failed),
+    }
