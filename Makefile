@@ -22,6 +22,7 @@ lint: $(BIN)/citydesk
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy citydesk
+	$(BIN)/lint-imports
 
 test: lint
 	$(BIN)/pytest -n 2

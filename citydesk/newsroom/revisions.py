@@ -122,13 +122,7 @@ def save_text(
             stale = None
             if current.status in (Article.Status.PUBLISHED, Article.Status.SCHEDULED):
                 note = _checked_words(user, current, checked, override_reason) or note
-            before = content.article_state(current.pk)
-            for name, value in checked.items():
-                setattr(current, name, value)
-            current.version += 1
-            current.save(update_fields=[*checked, "version", "updated_at"])
-            if channels is not None:
-                current.channels.set(channels)
+            content.edit_article(current, checked, channels=channels, new_version=True)
             Revision.objects.create(
                 article=current,
                 version=current.version,
@@ -137,7 +131,6 @@ def save_text(
                 fields=_fields(current),
                 note=note,
             )
-            content.announce_article_change(current.pk, before)
     if stale is not None:
         # Stored outside the refused transaction's outcome: the refused text is kept.
         stale.refused.save()
@@ -165,9 +158,20 @@ def create_draft(
         raise PermissionDenied("你不能新建稿件")
     checked = _checked({"title": "", **changes})
     with transaction.atomic():
-        article = Article.objects.create(**checked, created_by=user, version=1)
-        if channels:
-            article.channels.set(channels)
+        article = content.create_article(
+            content.ArticleData(
+                title=checked["title"],
+                body=checked.get("body", []),
+                subtitle=checked.get("subtitle", ""),
+                summary=checked.get("summary", ""),
+                source=checked.get("source", ""),
+                source_url=checked.get("source_url", ""),
+                organization=checked.get("byline_organization", ""),
+                channels=[channel.slug for channel in channels or []],
+            ),
+            created_by=user,
+            version=1,
+        )
         Revision.objects.create(
             article=article,
             version=1,
