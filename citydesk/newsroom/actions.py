@@ -1,17 +1,20 @@
-"""The review workflow: every change of an article's state in the newsroom.
+"""The review workflow: every change of an article's state, in the newsroom and the admin.
 
     draft → submitted → (returned, with a comment → submitted …) → approved
           → published or scheduled → unpublished or retracted (撤稿)
 
-Each function checks the user's role against citydesk.newsroom.roles.MATRIX (raising
-PermissionDenied, a 403 in a view), checks the article's state under a row lock (two
-editors acting at once cannot both move it), and writes a Transition. Publishing,
-scheduling, unpublishing and retracting go through citydesk.content.actions, which purge
-the page cache and update the search index.
+The steps are the table citydesk.newsroom.workflow.STEPS: each function checks the
+user's role against its cell of citydesk.newsroom.roles.MATRIX and whose piece it is
+(raising PermissionDenied, a 403 in a view), its required comment, then, under a row lock
+(two editors acting at once cannot both move it), the article's state and, where the
+table says so, the sensitive words; and writes a Transition. The state itself is changed
+through citydesk.content.actions (the one door), which purges the page cache and updates
+the search index.
 """
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
@@ -19,7 +22,7 @@ from django.db import transaction
 
 from citydesk.content import actions as content
 from citydesk.content.models import Article
-from citydesk.newsroom import sensitive
+from citydesk.newsroom import sensitive, workflow
 from citydesk.newsroom.models import Transition
 from citydesk.newsroom.roles import Action, Role, allows, role_of
 
@@ -86,51 +89,122 @@ def may_edit(user: User, article: Article) -> bool:
     )
 
 
+def _check_request(user: User, article: Article, step: workflow.Step, comment: str) -> Role | None:
+    """The checks that need no lock: the matrix cell, whose piece it is, the comment."""
+    role = role_of(user)
+    refusal = workflow.role_refusal(role, step, own=workflow.is_writer(user, article))
+    if refusal is not None:
+        raise PermissionDenied(refusal)
+    if step.comment_required and not comment.strip():
+        raise WorkflowError(step.missing_comment())
+    return role
+
+
+def _check_approval(user: User, role: Role | None, current: Article) -> int:
+    """The rules of 三审 beyond the table, on the record; returns the stage approved."""
+    stage = current.review_stage + 1
+    needed = stages_needed(current)
+    if stage == needed and needed > 1 and not allows(role, Action.PUBLISH):
+        raise PermissionDenied("三审的终审须由签发编辑完成")
+    since = current.transitions.filter(action=Action.SUBMIT).order_by("-at", "-id").first()
+    approvals = current.transitions.filter(action=Action.APPROVE)
+    if since is not None:
+        approvals = approvals.filter(id__gt=since.id)
+    if approvals.filter(actor=user).exists():
+        raise PermissionDenied("同一人不能审核同一稿件的两个阶段")
+    return stage
+
+
+def _check_state(
+    user: User,
+    role: Role | None,
+    current: Article,
+    step: workflow.Step,
+    comment: str,
+    override_reason: str,
+    text: dict[str, Any] | None = None,
+) -> str:
+    """The checks on the article as it is (under the lock when taking the step): its
+    state, 三审's rules, the sensitive words of `text` (default: the stored text).
+    Returns the comment to record, with the note of any words let through."""
+    refusal = workflow.state_refusal(current.status, step)
+    if refusal is not None:
+        raise WorkflowError(refusal)
+    if step.action is Action.APPROVE:
+        _check_approval(user, role, current)
+    if step.checks_words:
+        hits = sensitive.check(text) if text is not None else sensitive.check_article(current)
+        overridden = let_through(user, hits, override_reason)
+        comment = "；".join(part for part in (comment, overridden) if part)
+    return comment
+
+
+def check(
+    user: User,
+    article: Article,
+    name: str,
+    comment: str = "",
+    *,
+    override_reason: str = "",
+    text: dict[str, Any] | None = None,
+) -> None:
+    """Raise what taking step `name` would raise now (PermissionDenied, WorkflowError,
+    SensitiveWords), changing nothing. `text`: the fields sensitive.FIELDS as they will
+    be when the step is taken (a form checked before it saves); an unsaved `article`
+    is checked as it is in memory."""
+    step = _step_named(name)
+    role = _check_request(user, article, step, comment)
+    current = article
+    if article.pk is not None:
+        current = Article.objects.get(pk=article.pk)
+    _check_state(user, role, current, step, comment.strip(), override_reason, text)
+
+
+def _step_named(name: str) -> workflow.Step:
+    step = workflow.STEPS.get(name)
+    if step is None:
+        raise WorkflowError(f"没有“{name}”这个操作")
+    return step
+
+
 def _step(
     user: User,
     article: Article,
-    action: Action,
-    allowed_from: tuple[str, ...],
+    name: str,
     change: Callable[[Article], Article],
     comment: str = "",
     *,
-    override_reason: str | None = None,
+    override_reason: str = "",
 ) -> Article:
-    """Move the article, audited. `override_reason` not None: the step runs the
-    sensitive-word check on the text as it is under the lock, and "" lets nothing through."""
+    """Take step `name` (citydesk.newsroom.workflow.STEPS) on the article, audited: the
+    table's checks, then, under the row lock, the state and (for the steps that run it)
+    the sensitive-word check on the text as it is now; `override_reason` lets listed
+    words through for someone with the `override` cell."""
+    step = _step_named(name)
+    role = _check_request(user, article, step, comment)
     with transaction.atomic():
         # The state as it is now, not as the caller read it.
         current = Article.objects.select_for_update().get(pk=article.pk)
-        if current.status not in allowed_from:
-            raise WorkflowError(f"稿件现在是“{current.get_status_display()}”，不能{action.label}")
-        if override_reason is not None:
-            overridden = let_through(user, sensitive.check_article(current), override_reason)
-            comment = "；".join(part for part in (comment, overridden) if part)
+        recorded = _check_state(user, role, current, step, comment.strip(), override_reason)
         before = current.status
         current = change(current)
         Transition.objects.create(
             article=current,
             actor=user,
             actor_name=display_name(user),
-            action=action.value,
+            action=step.name,
             from_status=before,
             to_status=current.status,
             stage=current.review_stage,
-            comment=comment,
+            comment=recorded,
         )
     article.refresh_from_db()
     return article
 
 
-def _set_status(status: str, *, stage: int | None = None) -> Callable[[Article], Article]:
+def _review_state(status: str, *, stage: int) -> Callable[[Article], Article]:
     def change(article: Article) -> Article:
-        article.status = status
-        fields = ["status", "updated_at"]
-        if stage is not None:
-            article.review_stage = stage
-            fields.append("review_stage")
-        article.save(update_fields=fields)
-        return article
+        return content.set_review_state(article, status, review_stage=stage)
 
     return change
 
@@ -140,16 +214,11 @@ def submit(
 ) -> Article:
     """送审: a draft (or a returned piece, fixed) goes to the editors, once it passes the
     sensitive-word check or a chief editor lets it through (`override_reason`)."""
-    role = _require(user, Action.SUBMIT)
-    own = article.created_by_id == user.pk
-    if not own and not allows(role, Action.EDIT_OTHERS):
-        raise PermissionDenied("只能送审自己的稿件")
     return _step(
         user,
         article,
-        Action.SUBMIT,
-        (Status.DRAFT, Status.RETURNED),
-        _set_status(Status.SUBMITTED, stage=0),
+        "submit",
+        _review_state(Status.SUBMITTED, stage=0),
         comment,
         override_reason=override_reason,
     )
@@ -157,49 +226,23 @@ def submit(
 
 def return_to_writer(user: User, article: Article, comment: str) -> Article:
     """退回: back to the writer, with what to fix. The review starts over."""
-    _require(user, Action.RETURN)
-    if not comment.strip():
-        raise WorkflowError("退回稿件必须写明退回意见")
-    return _step(
-        user,
-        article,
-        Action.RETURN,
-        (Status.SUBMITTED, Status.APPROVED),
-        _set_status(Status.RETURNED, stage=0),
-        comment.strip(),
-    )
+    return _step(user, article, "return", _review_state(Status.RETURNED, stage=0), comment)
 
 
 def approve(user: User, article: Article, comment: str = "") -> Article:
     """审核通过 one stage. One stage approves the article; under 三审 the third does, and
     it must be a chief editor's (终审). Nobody approves their own piece, nor two stages of
     one review. The first approver becomes the article's 责编."""
-    role = _require(user, Action.APPROVE)
-    if article.created_by_id is not None and article.created_by_id == user.pk:
-        raise PermissionDenied("不能审核自己写的稿件")
-    needed = stages_needed(article)
 
     def change(current: Article) -> Article:
         stage = current.review_stage + 1
-        if stage == needed and needed > 1 and not allows(role, Action.PUBLISH):
-            raise PermissionDenied("三审的终审须由签发编辑完成")
-        since = current.transitions.filter(action=Action.SUBMIT).order_by("-at", "-id").first()
-        approvals = current.transitions.filter(action=Action.APPROVE)
-        if since is not None:
-            approvals = approvals.filter(id__gt=since.id)
-        if approvals.filter(actor=user).exists():
-            raise PermissionDenied("同一人不能审核同一稿件的两个阶段")
-        if stage == 1:
-            current.responsible_editor = content.get_or_create_person(display_name(user))
-        current.review_stage = stage
-        current.status = Status.APPROVED if stage >= needed else Status.SUBMITTED
-        current.save(update_fields=["status", "review_stage", "responsible_editor", "updated_at"])
-        return current
+        editor = content.get_or_create_person(display_name(user)) if stage == 1 else None
+        status = Status.APPROVED if stage >= stages_needed(current) else Status.SUBMITTED
+        return content.set_review_state(
+            current, status, review_stage=stage, responsible_editor=editor
+        )
 
-    return _step(user, article, Action.APPROVE, (Status.SUBMITTED,), change, comment)
-
-
-_RELEASABLE = (Status.APPROVED, Status.SCHEDULED, Status.UNPUBLISHED)
+    return _step(user, article, "approve", change, comment)
 
 
 def publish(
@@ -207,12 +250,10 @@ def publish(
 ) -> Article:
     """签发: live now. Only an approved (or scheduled, or taken-down) article; the
     sensitive-word check runs again, on the text as edited since 送审."""
-    _require(user, Action.PUBLISH)
     return _step(
         user,
         article,
-        Action.PUBLISH,
-        _RELEASABLE,
+        "publish",
         content.do_publish_article,
         comment,
         override_reason=override_reason,
@@ -223,7 +264,6 @@ def schedule(
     user: User, article: Article, at: datetime, comment: str = "", *, override_reason: str = ""
 ) -> Article:
     """定时发布 at `at` (the worker publishes it then), checked as 签发 is."""
-    _require(user, Action.SCHEDULE)
 
     def change(current: Article) -> Article:
         try:
@@ -231,40 +271,67 @@ def schedule(
         except ValueError as exc:
             raise WorkflowError(str(exc)) from exc
 
-    return _step(
-        user,
-        article,
-        Action.SCHEDULE,
-        _RELEASABLE,
-        change,
-        comment,
-        override_reason=override_reason,
-    )
+    return _step(user, article, "schedule", change, comment, override_reason=override_reason)
 
 
 def unpublish(user: User, article: Article, comment: str = "") -> Article:
     """撤下: off the site; it may be published again."""
-    _require(user, Action.UNPUBLISH)
-    return _step(
-        user,
-        article,
-        Action.UNPUBLISH,
-        (Status.PUBLISHED, Status.SCHEDULED),
-        content.do_unpublish_article,
-        comment,
-    )
+    return _step(user, article, "unpublish", content.do_unpublish_article, comment)
 
 
 def retract(user: User, article: Article, reason: str) -> Article:
     """撤稿: off every page for good, with the reason on record."""
-    _require(user, Action.RETRACT)
-    if not reason.strip():
-        raise WorkflowError("撤稿必须写明原因")
-    return _step(
-        user,
-        article,
-        Action.RETRACT,
-        (Status.PUBLISHED, Status.SCHEDULED, Status.UNPUBLISHED),
-        content.do_retract_article,
-        reason.strip(),
+    return _step(user, article, "retract", content.do_retract_article, reason)
+
+
+def take(
+    user: User,
+    article: Article,
+    name: str,
+    comment: str = "",
+    *,
+    override_reason: str = "",
+    at: datetime | None = None,
+) -> Article:
+    """Step `name` of the table by its name (the screens' buttons, the admin's select):
+    `override_reason` goes to the steps that run the sensitive-word check, `at` to
+    定时发布, which needs it."""
+    step = _step_named(name)
+    if step.needs_time:
+        if at is None:
+            raise WorkflowError("请填写定时发布的时间，例如 2026-12-02 08:00")
+        return schedule(user, article, at, comment, override_reason=override_reason)
+    if step.checks_words:
+        return _BY_NAME[name](user, article, comment, override_reason=override_reason)
+    return _BY_NAME[name](user, article, comment)
+
+
+_BY_NAME: dict[str, Callable[..., Article]] = {
+    "submit": submit,
+    "return": return_to_writer,
+    "approve": approve,
+    "publish": publish,
+    "unpublish": unpublish,
+    "retract": retract,
+}
+
+
+def may_delete(user: User, article: Article) -> bool:
+    """Deleting is for good, more than taking a piece down: those who may retract
+    (chief editors, administrators) delete any piece; a writer, their own piece while
+    it is theirs to edit (a draft, or returned to them)."""
+    role = role_of(user)
+    if allows(role, Action.RETRACT):
+        return True
+    return (
+        workflow.is_writer(user, article)
+        and allows(role, Action.EDIT_OWN)
+        and article.status in (Status.DRAFT, Status.RETURNED)
     )
+
+
+def delete(user: User, article: Article) -> None:
+    """Delete the article for good (the admin's delete), if `user` may."""
+    if not may_delete(user, article):
+        raise PermissionDenied(f"你不能删除《{article.title}》")
+    content.delete_article(article)

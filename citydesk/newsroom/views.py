@@ -1,7 +1,6 @@
 """The newsroom: the dashboard, the article editor and its preview, revision history,
 and the workflow's buttons (POST only, checked by role in the actions)."""
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any, cast
 
@@ -28,65 +27,24 @@ from citydesk.content import images
 from citydesk.content import queries as content_queries
 from citydesk.content.models import Article, Image
 from citydesk.content.richtext import char_count, parse_id
-from citydesk.newsroom import actions, locks, queries, revisions, sensitive
+from citydesk.newsroom import actions, locks, queries, revisions, sensitive, workflow
 from citydesk.newsroom.editor import ArticleEditForm, ImageUploadForm
 from citydesk.newsroom.models import Revision
 from citydesk.newsroom.roles import GROUPS, Action, allows, role_of
 from citydesk.portal.views import article_context
 
 
-def _schedule(
-    user: User, article: Article, comment: str, *, override_reason: str = "", at: str = ""
-) -> Article:
+def _time(at: str) -> datetime | None:
+    """定时发布's time as the form sends it (2026-12-02T08:00), in the site's zone."""
     try:
-        when = timezone.make_aware(datetime.fromisoformat(at)) if at else None
+        return timezone.make_aware(datetime.fromisoformat(at)) if at else None
     except ValueError:
-        when = None
-    if when is None:
-        raise actions.WorkflowError("请填写定时发布的时间，例如 2026-12-02 08:00")
-    return actions.schedule(user, article, when, comment, override_reason=override_reason)
+        return None
 
 
-STEPS: dict[str, Callable[..., Article]] = {
-    "submit": actions.submit,
-    "return": actions.return_to_writer,
-    "approve": actions.approve,
-    "publish": actions.publish,
-    "schedule": _schedule,
-    "unpublish": actions.unpublish,
-    "retract": actions.retract,
-}
-# The steps that run the sensitive-word check, and so take a chief editor's override.
-CHECKED_STEPS = {"submit", "publish", "schedule"}
-
-
-Status = Article.Status
-# The buttons: label, and the states the step starts from (the actions check them again).
-BUTTONS = {
-    "submit": ("送审", (Status.DRAFT, Status.RETURNED)),
-    "approve": ("审核通过", (Status.SUBMITTED,)),
-    "return": ("退回", (Status.SUBMITTED, Status.APPROVED)),
-    "publish": ("签发", (Status.APPROVED, Status.SCHEDULED, Status.UNPUBLISHED)),
-    "schedule": ("定时发布", (Status.APPROVED, Status.UNPUBLISHED)),
-    "unpublish": ("撤下", (Status.PUBLISHED, Status.SCHEDULED)),
-    "retract": ("撤稿", (Status.PUBLISHED, Status.SCHEDULED, Status.UNPUBLISHED)),
-}
-
-
-def offered(user: User, article: Article) -> list[tuple[str, str]]:
-    """The steps to offer on this article: the role allows them and its state does."""
-    role = role_of(user)
-    own = article.created_by_id == user.pk
-    steps = []
-    for name, (label, states) in BUTTONS.items():
-        if article.status not in states or not allows(role, Action(name)):
-            continue
-        if name == "submit" and not own and not allows(role, Action.EDIT_OTHERS):
-            continue
-        if name == "approve" and own:
-            continue
-        steps.append((name, label))
-    return steps
+def offered(user: User, article: Article) -> list[workflow.Step]:
+    """The steps to offer on this article (the table decides; the actions check again)."""
+    return workflow.offered(user, article)
 
 
 @login_required
@@ -126,18 +84,18 @@ def _back(request: HttpRequest, default: str) -> HttpResponseRedirect:
 def step(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     """One workflow step on one article; a step the user may not take is a 403 and
     changes nothing (the check is in the action, whatever the form said)."""
-    action = STEPS.get(name)
-    if action is None:
+    if name not in workflow.STEPS:
         return HttpResponse("没有这个操作", status=404, content_type="text/plain; charset=utf-8")
     article = get_object_or_404(Article, pk=pk)
-    comment = request.POST.get("comment", "")[:2000]
-    options: dict[str, str] = {}
-    if name in CHECKED_STEPS:
-        options["override_reason"] = request.POST.get("override_reason", "")[:500]
-    if name == "schedule":
-        options["at"] = request.POST.get("at", "")
     try:
-        action(_user(request), article, comment, **options)
+        actions.take(
+            _user(request),
+            article,
+            name,
+            request.POST.get("comment", "")[:2000],
+            override_reason=request.POST.get("override_reason", "")[:500],
+            at=_time(request.POST.get("at", "")),
+        )
     except actions.WorkflowError as exc:
         messages.error(request, str(exc))
     else:
@@ -168,8 +126,8 @@ def _editor_context(
             "lock": holder if holder is not None and holder.user_id != user.pk else None,
             "lock_seconds": locks.LOCK_SECONDS,
             # 送审 is the form's own button (it saves first); the rest are the panel's.
-            "may_submit": any(name == "submit" for name, _ in steps),
-            "review_steps": [(name, label) for name, label in steps if name != "submit"],
+            "may_submit": any(step.name == "submit" for step in steps),
+            "review_steps": [step for step in steps if step.name != "submit"],
             "hits": sensitive.check_article(article),
             "char_count": char_count(article.body),
             "transitions": list(article.transitions.order_by("-at", "-id")[:20]),
@@ -372,7 +330,7 @@ def upload_image(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"error": "；".join(errors)}, status=400)
     image = form.save(commit=False)
     image.title = image.caption[:200]
-    image.save()
+    content.save_image(image)  # the one door, which also queues its renditions
     return JsonResponse(
         {"id": image.pk, "src": image.file.url, "caption": image.caption, "credit": image.credit}
     )

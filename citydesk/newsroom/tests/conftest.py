@@ -38,10 +38,9 @@ def draft(people):
                 title="送审测试稿",
                 body=[{"type": "paragraph", "text": "正文。"}],
                 channels=channels or ["suzhou"],
-            )
+            ),
+            created_by=people[by],
         )
-        article.created_by = people[by]
-        article.save(update_fields=["created_by"])
         return article
 
     return make
