@@ -41,6 +41,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Before citydesk's apps: citydesk.worker's admin replaces django_tasks_db's.
+    "django_tasks",
+    "django_tasks_db",
     "citydesk.core",
     "citydesk.content",
     "citydesk.publishing",
@@ -55,8 +58,6 @@ INSTALLED_APPS = [
     "citydesk.newsroom",
     "citydesk.feeds",
     "django_prose_editor",
-    "django_tasks",
-    "django_tasks_db",
 ]
 
 MIDDLEWARE = [

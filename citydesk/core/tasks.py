@@ -280,3 +280,20 @@ def retry(result_id: str) -> bool:
         .objects.filter(id=result_id, status__in=[TaskResultStatus.FAILED, TaskResultStatus.READY])
         .update(status=TaskResultStatus.READY, run_after=timezone.now(), worker_ids=[])
     )
+
+
+def failing(limit: int = 50) -> list[Any]:
+    """Tasks that failed for good, and those still retrying after SHOW_AFTER_ATTEMPTS
+    attempts: what operators are shown (newest first)."""
+    from django_tasks import TaskResultStatus
+
+    model = _model()
+    failed = list(model.objects.failed().order_by("-finished_at")[:limit])
+    retrying = [
+        row
+        for row in model.objects.filter(status=TaskResultStatus.READY)
+        .exclude(traceback="")
+        .order_by("-enqueued_at")[: limit * 4]
+        if len(row.worker_ids) >= SHOW_AFTER_ATTEMPTS
+    ]
+    return (failed + retrying)[:limit]
