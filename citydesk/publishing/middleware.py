@@ -3,6 +3,9 @@
 It sits above the session, CSRF and auth middleware so it sees the response as the
 reader gets it (cookies, Vary), and below ConditionalGetMiddleware so a page just
 written already carries the ETag a front server will give its file, and a 304 can follow.
+
+The cache never makes a page fail: when it cannot be written (a full or read-only disk,
+or anything else) the page goes out as rendered, uncached, and `health` hears of it.
 """
 
 import time
@@ -11,7 +14,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 
-from citydesk.publishing import http
+from citydesk.publishing import health, http
 from citydesk.publishing.cache import PageCache
 
 
@@ -53,12 +56,17 @@ class PageCacheMiddleware:
             return response
         cache = PageCache()
         body: bytes = response.content  # type: ignore[attr-defined]
-        if cache.write(request.path, body, rendered_since=started):
+        try:
+            stored = cache.write(request.path, body, rendered_since=started)
+        except Exception as exc:  # the file system's errors are handled there; a bug is not
+            health.failed("write", exc, traceback=True)
+            return response
+        if stored:
             path = cache.path_for(request.path)
             if path is not None:
                 try:
                     stat = path.stat()
-                except FileNotFoundError:  # purged in between; the page still goes out
+                except OSError:  # purged in between; the page still goes out
                     return response
                 if stat.st_size == len(body):
                     response["ETag"] = http.file_etag(stat.st_mtime, stat.st_size)

@@ -8,6 +8,9 @@ else goes to Django's WSGI application on a thread pool.
 Never stale: every hit stats the file first. A purge deletes the file, so the very next
 request finds it gone and goes to Django; a rewrite changes its mtime, size or inode,
 so the next request reloads it.
+
+Never an error from the cache: a file that vanishes or cannot be read is a miss, and
+Django answers (an unreadable one is also reported to `health`).
 """
 
 import asyncio
@@ -25,7 +28,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.http import parse_http_date_safe
 
-from citydesk.publishing import http
+from citydesk.publishing import health, http
 from citydesk.publishing.cache import PageCache
 from citydesk.rankings import beacon
 
@@ -75,6 +78,9 @@ class CachedPage:
     stamp: tuple[int, int, int]  # (st_mtime_ns, st_size, st_ino) of the plain file
     size: int  # bytes held in memory
     representations: dict[str, Representation]  # by encoding; "" is identity
+    # Variants that were not there yet: the cache renames them in after the plain file,
+    # so a page read in between is read again once they appear.
+    missing: tuple[str, ...] = ()
 
 
 def _stamp(st: os.stat_result) -> tuple[int, int, int]:
@@ -171,6 +177,9 @@ class PageCacheFront:
         if st.st_mtime_ns != mtime_ns or st.st_size != size or st.st_ino != inode:  # rewritten
             self._forget(url_path)
             return self._load(url_path)
+        if page.missing and any(os.path.exists(path) for path in page.missing):
+            self._forget(url_path)
+            return self._load(url_path)
         return page
 
     def answer(self, page: CachedPage, headers: Any, proto: Any) -> None:
@@ -205,7 +214,10 @@ class PageCacheFront:
             return None
         try:
             page = self._read(url_path, str(file), content_type)
-        except OSError:  # not cached, or purged while we read
+        except (FileNotFoundError, NotADirectoryError):  # not cached, or purged while we read
+            return None
+        except OSError as exc:  # unreadable: Django answers, and operators hear of it
+            health.failed("read", exc)
             return None
         if page is None:
             return None
@@ -219,19 +231,26 @@ class PageCacheFront:
         before = os.stat(file)
         cache_control = http.cache_control_header(url_path)
         representations = {}
+        missing = []
         held = 0
         for encoding, suffix in (*ENCODINGS, ("", "")):
             path = file + suffix
             try:
                 st = os.stat(path)
-            except FileNotFoundError:
-                if encoding:
-                    continue  # a variant may be absent; identity is not
-                raise
-            body = None
-            if st.st_size <= MAX_IN_MEMORY:
-                with open(path, "rb") as fh:
-                    body = fh.read()
+                body = None
+                if st.st_size <= MAX_IN_MEMORY:
+                    with open(path, "rb") as fh:
+                        body = fh.read()
+            except OSError as exc:
+                if not encoding:
+                    raise  # no page without its plain file
+                # A variant may be absent or unreadable: the others are still served.
+                if isinstance(exc, (FileNotFoundError, NotADirectoryError)):
+                    missing.append(path)
+                else:
+                    health.failed("read", exc)
+                continue
+            if body is not None:
                 held += len(body)
             etag = http.file_etag(st.st_mtime, st.st_size)
             last_modified = http.file_last_modified(st.st_mtime)
@@ -255,7 +274,11 @@ class PageCacheFront:
         if _stamp(os.stat(file)) != _stamp(before):
             return None
         return CachedPage(
-            file=file, stamp=_stamp(before), size=held, representations=representations
+            file=file,
+            stamp=_stamp(before),
+            size=held,
+            representations=representations,
+            missing=tuple(missing),
         )
 
     def _forget(self, url_path: str) -> None:

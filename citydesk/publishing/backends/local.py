@@ -2,8 +2,8 @@
 
 from typing import Any
 
-from citydesk.publishing.backends.base import PurgeBackend
-from citydesk.publishing.cache import PageCache
+from citydesk.publishing.backends.base import PurgeBackend, PurgeError
+from citydesk.publishing.cache import PageCache, PurgeIncomplete
 
 
 class LocalFilesBackend(PurgeBackend):
@@ -15,4 +15,9 @@ class LocalFilesBackend(PurgeBackend):
 
     def purge(self, urls: list[str]) -> None:
         # Settings are read per purge, not at start-up, so a changed PAGE_CACHE_DIR holds.
-        PageCache(self.location).purge(urls)
+        # A file that could not be deleted raises (after every URL was tried), so that the
+        # caller tries again: the page it holds is stale.
+        try:
+            PageCache(self.location).purge(urls)
+        except PurgeIncomplete as exc:
+            raise PurgeError(str(exc)) from exc
