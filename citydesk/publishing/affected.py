@@ -4,13 +4,17 @@ A change is described by what decides where content appears (an article's
 `ArticleState` before and after, or a channel's, topic's, person's or tag's fields before
 and after); a few slug lookups turn ids into URLs. A list (a channel, topic, person or tag
 page) counts as a whole: an article arriving or leaving shifts every later page, so every
-cached page of it goes, found by listing `<list>page/` in the cache folder.
+cached page of it goes, found by listing the folder of its numbered pages in the cache.
+
+Every URL is reversed from the URL conf by route name (see `PageType`), never spelled
+out here: a route that moves moves its purges with it. tests/test_url_coverage.py walks
+every route and fails when one that shows an article has no rule here.
 
 What each page shows (see the portal's templates):
   article pages   the article; its people's and tags' names; its first channel's name; nav
   home            latest articles, headline, slides, a block per nav channel, six topics
   channel lists   its live articles and its child channels' (滚动: every live article)
-  topic, person, tag lists   their live articles; /zhuanti/ lists the topics
+  topic, person, tag lists   their live articles; the topic list lists the topics
   feeds           site, channel and topic feeds list their articles
   sitemaps        the index (with each month's last change), one per month of publish
                   time, news (48 h), pages (home, channels, topics: no dates)
@@ -22,9 +26,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 from django.db.models import Model, Q
+from django.urls import NoReverseMatch, Resolver404, resolve
 from django.utils import timezone
 
 from citydesk.content.models import (
@@ -37,20 +43,14 @@ from citydesk.content.models import (
     TopicArticle,
 )
 from citydesk.content.signals import ArticleState
+from citydesk.core.urls import reverse
 from citydesk.publishing.cache import PageCache
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")  # month sitemaps are cut in Beijing time
 NEWS_WINDOW = timedelta(hours=48)
-FEEDS = ("rss.xml", "atom.xml")
-HOME = "/"
-SITE_FEEDS = ["/rss.xml", "/atom.xml"]
-SITEMAP_INDEX = "/sitemap.xml"
-SITEMAP_NEWS = "/sitemaps/news.xml"
-SITEMAP_PAGES = "/sitemaps/pages.xml"
-TOPIC_LIST = "/zhuanti/"
 
 # The fields of each related model that some page shows, and those that article pages
-# (byline, tags, breadcrumb) or the nav show.
+# (byline, tags, breadcrumb) or the nav show. Keyed by attname, as snapshots are.
 WATCHED: dict[type[Model], list[str]] = {
     Channel: ["name", "slug", "kind", "parent_id", "position", "in_nav", "description"],
     Topic: ["title", "slug", "intro", "cover", "is_published", "position", "created_at"],
@@ -66,17 +66,114 @@ ON_ARTICLE_PAGES: dict[type[Model], set[str]] = {
 ON_NAV = {"name", "slug", "kind", "parent_id", "position", "in_nav"}
 
 
+# Page types -----------------------------------------------------------------------------
+
+# A page number no list reaches: reversing a numbered route with it shows which folder of
+# the cache holds that route's numbered pages.
+PROBE_PAGE = 987_654_321
+
+
+def url_for(name: str, **kwargs: Any) -> str | None:
+    """The path of route `name`, decoded as the page cache keys it (request.path).
+
+    None when the route refuses the arguments (a slug its converter does not match):
+    no page has that address, so there is nothing to purge.
+    """
+    try:
+        return unquote(reverse(name, kwargs=kwargs))
+    except NoReverseMatch:
+        return None
+
+
+@dataclass(frozen=True)
+class PageType:
+    """A kind of page, named by its route, with the routes of its later pages and feeds.
+
+    `paged` takes the same arguments as `route` plus `page`, a whole path segment (e.g.
+    `<list>page/<int:page>/`), so the cached later pages are one folder listing away.
+    """
+
+    route: str
+    paged: str | None = None
+    feeds: tuple[str, ...] = ()
+
+    def url(self, **kwargs: Any) -> str | None:
+        return url_for(self.route, **kwargs)
+
+    def page_url(self, number: int, **kwargs: Any) -> str | None:
+        if number <= 1 or self.paged is None:
+            return self.url(**kwargs)
+        return url_for(self.paged, **kwargs, page=number)
+
+    def feed_urls(self, **kwargs: Any) -> Iterator[str]:
+        for name in self.feeds:
+            url = url_for(name, **kwargs)
+            if url is not None:
+                yield url
+
+    def cached_later_pages(self, cache: PageCache, **kwargs: Any) -> Iterator[str]:
+        """The URLs of the numbered pages that are in the cache, from one folder listing
+        (cheaper than counting the list's articles, and exactly what is cached)."""
+        if self.paged is None:
+            return
+        probe = url_for(self.paged, **kwargs, page=PROBE_PAGE)
+        if probe is None:
+            return
+        folder, found, _ = probe.rpartition(f"/{PROBE_PAGE}/")
+        if not found:
+            return  # the number is not a folder of its own: nothing to list
+        for number in _numbered_dirs(cache, folder + "/"):
+            url = self.page_url(number, **kwargs)
+            if url is not None:
+                yield url
+
+
+HOME = PageType("portal:home", feeds=("syndication:rss", "syndication:atom"))
+ARTICLE = PageType("portal:article", paged="portal:article_page")
+CHANNEL = PageType(
+    "portal:channel",
+    paged="portal:channel_page",
+    feeds=("syndication:channel_rss", "syndication:channel_atom"),
+)
+TOPIC = PageType(
+    "portal:topic",
+    paged="portal:topic_page",
+    feeds=("syndication:topic_rss", "syndication:topic_atom"),
+)
+TOPIC_LIST = PageType("portal:topic_list", paged="portal:topic_list_page")
+PERSON = PageType("portal:person", paged="portal:person_page")
+TAG = PageType("portal:tag", paged="portal:tag_page")
+SITEMAP_INDEX = PageType("syndication:sitemap_index")
+SITEMAP_NEWS = PageType("syndication:news_sitemap")
+SITEMAP_PAGES = PageType("syndication:pages_sitemap")
+SITEMAP_MONTH = PageType("syndication:articles_sitemap")
+
+LIST_TYPES = {t.route: t for t in (HOME, CHANNEL, TOPIC, TOPIC_LIST, PERSON, TAG)}
+
+
+def _url_set(*urls: str | None) -> set[str]:
+    return {url for url in urls if url is not None}
+
+
+# What a change makes stale --------------------------------------------------------------
+
+
 @dataclass
 class Affected:
     """The URLs a change makes stale, before the cache folder is consulted."""
 
     urls: set[str] = field(default_factory=set)
-    # List URLs (ending in "/") whose every page is stale: <list> and <list>page/N/.
+    # List URLs (first pages) whose every page is stale: the list and its numbered pages.
     lists: set[str] = field(default_factory=set)
     # Article id -> page count known to the caller; every cached page of it is stale.
     articles: dict[int, int] = field(default_factory=dict)
     # Every cached HTML page is stale (a change to the nav, which every page shows).
     every_page: bool = False
+    # List URL -> its page type and route arguments, for those added by type here; other
+    # list URLs are looked up in the URL conf when resolved.
+    list_routes: dict[str, tuple[PageType, dict[str, Any]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def __bool__(self) -> bool:
         return bool(self.urls or self.lists or self.articles or self.every_page)
@@ -85,34 +182,58 @@ class Affected:
         self.articles[article_id] = max(page_count, self.articles.get(article_id, 1))
 
     def add_feeds(self, list_url: str) -> None:
-        self.urls.update(list_url + name for name in FEEDS)
+        """The feeds of the list at `list_url` (none if that list has no feed)."""
+        route = self._route_of(list_url)
+        if route is not None:
+            page_type, kwargs = route
+            self.urls.update(page_type.feed_urls(**kwargs))
+
+    def add_list(self, page_type: PageType, *, feeds: bool = True, **kwargs: Any) -> None:
+        """Every page of a list of `page_type` (and, with `feeds`, its feeds)."""
+        url = page_type.url(**kwargs)
+        if url is None:
+            return
+        self.lists.add(url)
+        self.list_routes[url] = (page_type, kwargs)
+        if feeds:
+            self.urls.update(page_type.feed_urls(**kwargs))
 
     def update(self, other: "Affected") -> None:
         self.urls |= other.urls
         self.lists |= other.lists
+        self.list_routes.update(other.list_routes)
         for article_id, count in other.articles.items():
             self.add_article(article_id, count)
         self.every_page = self.every_page or other.every_page
 
     def resolve(self, cache: PageCache | None = None) -> list[str]:
-        """Concrete URL paths: each list's and article's pages, found in the cache folder.
-
-        Listing a list's `page/` folder is one directory read, cheaper than counting its
-        articles in the database, and it finds exactly the pages that are cached.
-        """
+        """Concrete URL paths: each list's and article's pages, found in the cache folder."""
         cache = cache or PageCache()
         found = set(self.urls)
         for url in self.lists:
             found.add(url)
-            found.update(f"{url}page/{n}/" for n in _numbered_dirs(cache, url + "page/"))
+            route = self._route_of(url)
+            if route is not None:
+                page_type, kwargs = route
+                found.update(page_type.cached_later_pages(cache, **kwargs))
         for article_id, count in self.articles.items():
-            base = f"/a/{article_id}/"
-            found.add(base)
-            found.update(f"{base}{n}/" for n in range(2, count + 1))
-            found.update(f"{base}{n}/" for n in _numbered_dirs(cache, base))
+            found.update(
+                _url_set(*(ARTICLE.page_url(n, pk=article_id) for n in range(1, count + 1)))
+            )
+            found.update(ARTICLE.cached_later_pages(cache, pk=article_id))
         if self.every_page:
             found.update(cached_pages(cache))
         return sorted(found)
+
+    def _route_of(self, list_url: str) -> tuple[PageType, dict[str, Any]] | None:
+        if list_url in self.list_routes:
+            return self.list_routes[list_url]
+        try:
+            match = resolve(list_url)
+        except Resolver404:
+            return None
+        page_type = LIST_TYPES.get(match.view_name)
+        return None if page_type is None else (page_type, match.kwargs)
 
 
 def _numbered_dirs(cache: PageCache, url: str) -> list[int]:
@@ -200,6 +321,12 @@ def for_new_articles(article_ids: Iterable[int]) -> Affected:
     return affected
 
 
+def _add_channel(affected: Affected, slug: str | None, kind: str | None) -> None:
+    # The 专题 channel's address is the topic list's, which lists topics, not articles.
+    if slug and kind != Channel.Kind.TOPICS:
+        affected.add_list(CHANNEL, slug=slug)
+
+
 def _lists_and_feeds(
     *,
     channel_ids: set[int],
@@ -210,54 +337,53 @@ def _lists_and_feeds(
 ) -> Affected:
     """The pages that list live articles filed under these ids, published at these times."""
     # The pages sitemap lists lists, with no dates: articles coming and going leave it be.
-    affected = Affected(urls={HOME, *SITE_FEEDS, SITEMAP_INDEX})
+    affected = Affected(urls=_url_set(HOME.url(), *HOME.feed_urls(), SITEMAP_INDEX.url()))
     affected.urls.update(_month_sitemaps(published))
     recent = timezone.now() - NEWS_WINDOW
     if any(when is None or when >= recent for when in published):
-        affected.urls.add(SITEMAP_NEWS)
+        affected.urls.update(_url_set(SITEMAP_NEWS.url()))
 
     # 滚动 lists every live article; a parent channel lists its children's.
     rows = Channel.objects.filter(Q(pk__in=channel_ids) | Q(kind=Channel.Kind.ROLLING))
     for slug, kind, parent_slug, parent_kind in rows.values_list(
         "slug", "kind", "parent__slug", "parent__kind"
     ):
-        for s, k in ((slug, kind), (parent_slug, parent_kind)):
-            if s and k != Channel.Kind.TOPICS:  # the 专题 channel is the topic list
-                affected.lists.add(f"/{s}/")
-                affected.add_feeds(f"/{s}/")
+        _add_channel(affected, slug, kind)
+        _add_channel(affected, parent_slug, parent_kind)
     if topic_ids:
         for slug in Topic.objects.filter(pk__in=topic_ids).values_list("slug", flat=True):
-            affected.lists.add(f"/zhuanti/{slug}/")
-            affected.add_feeds(f"/zhuanti/{slug}/")
+            affected.add_list(TOPIC, slug=slug)
     if person_ids:
         for slug in Person.objects.filter(pk__in=person_ids).values_list("slug", flat=True):
-            affected.lists.add(f"/people/{slug}/")
+            affected.add_list(PERSON, slug=slug)
     if tag_ids:
         for slug in Tag.objects.filter(pk__in=tag_ids).values_list("slug", flat=True):
-            affected.lists.add(f"/tag/{slug}/")
+            affected.add_list(TAG, slug=slug)
     return affected
 
 
 def _feeds_listing(article_ids: list[int]) -> Affected:
     """The feeds that may list these live articles: the site's, their channels', topics'."""
-    affected = Affected(urls=set(SITE_FEEDS))
+    affected = Affected(urls=set(HOME.feed_urls()))
     channel_ids = Article.channels.through.objects.filter(article_id__in=article_ids)
     rows = Channel.objects.filter(
         Q(pk__in=channel_ids.values("channel_id")) | Q(kind=Channel.Kind.ROLLING)
     )
     for slug, parent_slug in rows.values_list("slug", "parent__slug"):
-        affected.add_feeds(f"/{slug}/")
-        if parent_slug:
-            affected.add_feeds(f"/{parent_slug}/")
+        for s in (slug, parent_slug):
+            if s:
+                affected.urls.update(CHANNEL.feed_urls(slug=s))
     topics = Topic.objects.filter(topicarticle__article_id__in=article_ids).distinct()
     for slug in topics.values_list("slug", flat=True):
-        affected.add_feeds(f"/zhuanti/{slug}/")
+        affected.urls.update(TOPIC.feed_urls(slug=slug))
     return affected
 
 
 def _month_sitemaps(published: Iterable[datetime | None]) -> set[str]:
-    months = {timezone.localtime(when, SHANGHAI).strftime("%Y-%m") for when in published if when}
-    return {f"/sitemaps/articles-{month}.xml" for month in months}
+    months = {timezone.localtime(when, SHANGHAI) for when in published if when}
+    return _url_set(
+        *(SITEMAP_MONTH.url(year=f"{m.year:04d}", month=f"{m.month:02d}") for m in months)
+    )
 
 
 # Channels, topics, people and tags ------------------------------------------------------
@@ -269,6 +395,19 @@ def snapshot(model: type[Model], pk: Any) -> dict[str, Any] | None:
     return model._default_manager.filter(pk=pk).values(*fields).first()
 
 
+def _watched(model: type[Model], state: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The watched fields of a state that may hold more (every concrete field, by attname).
+
+    A foreign key is read by attname ("parent_id") or, failing that, by name ("parent").
+    """
+    if state is None:
+        return None
+    return {
+        name: state[name] if name in state else state.get(name.removesuffix("_id"))
+        for name in WATCHED[model]
+    }
+
+
 def for_related_change(
     model: type[Model],
     old: dict[str, Any] | None,
@@ -276,7 +415,9 @@ def for_related_change(
     article_ids: Iterable[int],
 ) -> Affected:
     """What an edit (or creation: old None; deletion: new None) of a channel, topic, person
-    or tag makes stale. `article_ids` are the live articles whose pages name it."""
+    or tag makes stale. `article_ids` are the live articles whose pages name it. `old` and
+    `new` are its field values by attname; fields no page shows are ignored."""
+    old, new = _watched(model, old), _watched(model, new)
     states = [s for s in (old, new) if s is not None]
     if not states:
         return Affected()
@@ -302,33 +443,30 @@ def for_related_change(
         _channel_change(affected, states, everything)
     elif model is Topic:
         for state in states:
-            affected.lists.add(f"/zhuanti/{state['slug']}/")
-            affected.add_feeds(f"/zhuanti/{state['slug']}/")
+            affected.add_list(TOPIC, slug=state["slug"])
         if changed != set():
             # The topic grid, the home page's topic strip and the pages sitemap name it.
-            affected.lists.add(TOPIC_LIST)
-            affected.urls.update({HOME, SITEMAP_PAGES})
+            affected.add_list(TOPIC_LIST)
+            affected.urls.update(_url_set(HOME.url(), SITEMAP_PAGES.url()))
     elif model is Person:
-        affected.lists.update(f"/people/{state['slug']}/" for state in states)
+        for state in states:
+            affected.add_list(PERSON, slug=state["slug"])
     elif model is Tag:
-        affected.lists.update(f"/tag/{state['slug']}/" for state in states)
+        for state in states:
+            affected.add_list(TAG, slug=state["slug"])
     return affected
 
 
 def _channel_change(affected: Affected, states: list[dict[str, Any]], changed: set[str]) -> None:
     for state in states:
-        if state["kind"] == Channel.Kind.TOPICS:
-            continue  # its URL is the topic list's, which does not show the channel
-        affected.lists.add(f"/{state['slug']}/")
-        affected.add_feeds(f"/{state['slug']}/")
+        _add_channel(affected, state["slug"], state["kind"])
     if "parent_id" in changed:
         # A parent lists its children's articles: they left one parent, joined another.
         parents = [s["parent_id"] for s in states if s["parent_id"]]
-        for slug in Channel.objects.filter(pk__in=parents).values_list("slug", flat=True):
-            affected.lists.add(f"/{slug}/")
-            affected.add_feeds(f"/{slug}/")
+        for slug, kind in Channel.objects.filter(pk__in=parents).values_list("slug", "kind"):
+            _add_channel(affected, slug, kind)
     if changed & {"slug", "kind"}:
-        affected.urls.add(SITEMAP_PAGES)
+        affected.urls.update(_url_set(SITEMAP_PAGES.url()))
     in_nav = any(s["in_nav"] and s["parent_id"] is None for s in states)
     if in_nav and changed & ON_NAV:
         affected.every_page = True
