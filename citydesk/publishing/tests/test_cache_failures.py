@@ -635,7 +635,6 @@ def test_serve_answers_every_page_from_a_read_only_cache(tmp_path):
         assert leftovers(cache_dir) == []
         with sqlite3.connect(served.data_dir / "citydesk.sqlite3") as db:
             rows = db.execute("SELECT kind, last_error FROM publishing_cachefailure").fetchall()
-        assert [kind for kind, _ in rows] == ["write"]
-        assert os.strerror(errno.EROFS) in rows[0][1]
+        assert os.strerror(errno.EROFS) in dict(rows)["write"]  # the child's own record
     finally:
         unmount(cache_dir)
