@@ -22,7 +22,7 @@ from citydesk.publishing.backends.http import HttpPurgeBackend
 from citydesk.publishing.backends.local import LocalFilesBackend
 from citydesk.publishing.backends.webhook import WebhookBackend, signature
 from citydesk.publishing.cache import PageCache
-from citydesk.publishing.purge import purge_urls
+from citydesk.publishing.purge import PurgeFailed, purge_urls
 
 URLS = ["/", "/a/26/", "/a/26/2/", "/suzhou/page/3/", "/people/李明/", "/rss.xml"]
 SECRET = "s3cret-key"
@@ -127,8 +127,9 @@ class PurgeBackendContract:
         with pytest.raises(Exception):  # noqa: B017 - each backend has its own error
             self.backend().purge(URLS)
 
-    def test_a_failure_is_logged_and_never_breaks_the_caller(self, settings, caplog, tmp_path):
-        # A working local backend after the broken one still runs.
+    def test_a_failure_is_raised_once_every_backend_was_tried(self, settings, caplog, tmp_path):
+        # A working local backend after the broken one still runs; the failure is raised
+        # so that the purge task is retried.
         other = tmp_path / "other-cache"
         PageCache(other).write("/a/26/", b"old", rendered_since=time.time())
         settings.PURGE_BACKENDS = [
@@ -139,8 +140,11 @@ class PurgeBackendContract:
             },
         ]
         self.break_target()
-        with caplog.at_level(logging.ERROR, logger="citydesk.publishing.purge"):
-            assert purge_urls(URLS) == sorted(URLS)
+        with (
+            caplog.at_level(logging.WARNING, logger="citydesk.publishing.purge"),
+            pytest.raises(PurgeFailed, match="6 URLs not purged"),
+        ):
+            purge_urls(URLS)
         assert "failed to purge 6 URLs" in caplog.text
         assert PageCache(other).read("/a/26/") is None
 
