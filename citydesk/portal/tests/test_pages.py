@@ -11,7 +11,7 @@ from django.utils.html import strip_tags
 
 from citydesk.content import actions
 from citydesk.content.actions import ArticleData
-from citydesk.content.admin import ArticleForm
+from citydesk.newsroom.admin import ArticleForm
 from citydesk.content.models import Article, Channel, Image
 from citydesk.core.testing import shared_data
 from citydesk.importers.text import parse_page, read_page
