@@ -3,12 +3,11 @@
 from datetime import datetime, timedelta
 
 import pytest
-from django.contrib.auth.models import User
 from django.utils import timezone
 
 from citydesk.content import actions, queries, signals
 from citydesk.content.actions import ArticleData
-from citydesk.content.models import Article, Channel
+from citydesk.content.models import Article
 from citydesk.content.signals import ArticleState
 from citydesk.core.testing import announced
 
@@ -135,46 +134,5 @@ def test_publishing_a_scheduled_article_by_hand_publishes_it_now():
     assert article in queries.live()
 
 
-# The admin: 已定时 with a future time schedules; 已发布 with a future time does too.
-
-
-@pytest.fixture
-def superuser_client(client):
-    client.force_login(User.objects.create_superuser("chief", password="pw-123456"))
-    return client
-
-
-def admin_form(status: str, at: datetime | None) -> dict:
-    local = timezone.localtime(at) if at else None
-    return {
-        "title": "元宵灯谜会",
-        "kind": "article",
-        "channels": [Channel.objects.get(slug="wenlv").pk],
-        "status": status,
-        "published_at_0": local.strftime("%Y-%m-%d") if local else "",
-        "published_at_1": local.strftime("%H:%M:%S") if local else "",
-        "body_text": "灯谜会正文。",
-        "credits-TOTAL_FORMS": "0",
-        "credits-INITIAL_FORMS": "0",
-        "credits-MIN_NUM_FORMS": "0",
-        "credits-MAX_NUM_FORMS": "1000",
-    }
-
-
-@pytest.mark.parametrize("status", ["scheduled", "published"])
-def test_admin_with_a_future_time_schedules(superuser_client, status):
-    at = (timezone.now() + timedelta(days=1)).replace(microsecond=0)
-    resp = superuser_client.post("/admin/content/article/add/", admin_form(status, at))
-    assert resp.status_code == 302, resp.content.decode()[:2000]
-    article = Article.objects.get()
-    assert (article.status, article.published_at) == (Article.Status.SCHEDULED, at)
-    assert article not in queries.live()
-
-
-@pytest.mark.parametrize("when", [None, timedelta(minutes=-5)])
-def test_admin_refuses_a_schedule_without_a_future_time(superuser_client, when):
-    at = timezone.now() + when if when is not None else None
-    resp = superuser_client.post("/admin/content/article/add/", admin_form("scheduled", at))
-    assert resp.status_code == 200
-    assert "定时发布需要填写一个将来的发布时间" in resp.content.decode()
-    assert not Article.objects.exists()
+# The admin schedules through the newsroom's workflow (定时发布): tested with it, in
+# citydesk/newsroom/tests/test_admin.py.
