@@ -5,7 +5,7 @@ puts the failing ones first (failed for good, or retrying after SHOW_AFTER_ATTEM
 shows the last error, and retries the selected ones now.
 """
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -32,8 +32,8 @@ class FailingFilter(admin.SimpleListFilter):
 
 
 class TaskAdmin(DBTaskResultAdmin):
-    list_display = ("task_name", "status", "attempts", "error", "enqueued_at", "run_after")
-    list_filter = (FailingFilter, "status", "queue_name")
+    list_display: ClassVar[Any] = ("task_name", "status", "attempts", "error", "enqueued_at", "run_after")
+    list_filter: ClassVar[Any] = (FailingFilter, "status", "queue_name")
     actions = ["retry_now"]
 
     @admin.display(description=_("尝试次数"))

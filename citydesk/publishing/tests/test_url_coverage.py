@@ -342,7 +342,7 @@ def test_every_page_showing_something_is_purged_when_it_changes(client: Client, 
         ("portal:topic", world.topic),
         ("portal:tag", world.tag),
     ]:
-        first, second = path(route, slug=obj.slug), path(f"{route}_page", slug=obj.slug, page=2)
+        first, second = path(route, slug=obj.slug), path(f"{route}_page", slug=obj.slug, page=2)  # type: ignore[attr-defined]
         assert (first in showing, second in showing) == (world.newest, not world.newest), first
     topic_on = {url for url, page in pages.items() if world.topic.title in page.body}
     if world.newest:
