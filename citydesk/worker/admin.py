@@ -32,7 +32,7 @@ class FailingFilter(admin.SimpleListFilter):
 
 
 class TaskAdmin(DBTaskResultAdmin):
-    list_display: ClassVar[Any] = ("task_name", "status", "attempts", "error", "enqueued_at", "run_after")
+    list_display: Any = ("task_name", "status", "attempts", "error", "enqueued_at", "run_after")
     list_filter: ClassVar[Any] = (FailingFilter, "status", "queue_name")
     actions = ["retry_now"]
 
