@@ -282,9 +282,21 @@ def retry(result_id: str) -> bool:
     )
 
 
-def failing(limit: int = 50) -> list[Any]:
+@dataclass(frozen=True)
+class Failing:
+    """A task that failed for good or keeps failing, as operators are shown it."""
+
+    id: str
+    name: str
+    status: str  # FAILED, or READY while it waits for its next attempt
+    attempts: int
+    error: str  # the last line of its traceback
+    since: datetime | None
+
+
+def failing(limit: int = 50) -> list[Failing]:
     """Tasks that failed for good, and those still retrying after SHOW_AFTER_ATTEMPTS
-    attempts: what operators are shown (newest first)."""
+    attempts: what operators are shown (failed ones first, newest first)."""
     from django_tasks import TaskResultStatus
 
     model = _model()
@@ -296,4 +308,14 @@ def failing(limit: int = 50) -> list[Any]:
         .order_by("-enqueued_at")[: limit * 4]
         if len(row.worker_ids) >= SHOW_AFTER_ATTEMPTS
     ]
-    return (failed + retrying)[:limit]
+    return [
+        Failing(
+            id=str(row.id),
+            name=row.task_path.rsplit(".", 1)[-1],
+            status=str(row.status),
+            attempts=len(row.worker_ids),
+            error=(row.traceback.strip().splitlines() or [""])[-1][:300],
+            since=row.finished_at or row.started_at,
+        )
+        for row in (failed + retrying)[:limit]
+    ]

@@ -8,7 +8,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from citydesk.content.models import Article
+from citydesk.core import tasks
 from citydesk.newsroom.roles import Action, Role, allows, role_of
+from citydesk.publishing.queries import CacheHealth, cache_health
 from citydesk.rankings import queries as rankings
 from citydesk.rankings.queries import Ranked
 
@@ -24,6 +26,10 @@ class Dashboard:
     scheduled: list[Article] = field(default_factory=list)
     published_today: list[Article] = field(default_factory=list)
     most_read: list[Ranked] = field(default_factory=list)
+    # For those who sign off (chief editors, administrators): what keeps pages from
+    # being fresh, the follow-ups that keep failing and the page cache's health.
+    failing_tasks: list[tasks.Failing] = field(default_factory=list)
+    cache: CacheHealth | None = None
 
 
 def _rows(articles: QuerySet[Article]) -> list[Article]:
@@ -72,4 +78,7 @@ def dashboard(user: User) -> Dashboard:
         Article.objects.published().filter(published_at__gte=today_start())
     )
     board.most_read = rankings.hot("day", limit=10)
+    if allows(board.role, Action.PUBLISH):
+        board.failing_tasks = tasks.failing(limit=LIMIT)
+        board.cache = cache_health()
     return board

@@ -14,4 +14,5 @@ urlpatterns = [
     path("a/<int:pk>/restore/<int:revision>/", views.restore, name="restore"),
     path("a/<int:pk>/lock/", views.lock, name="lock"),
     path("a/<int:pk>/<str:name>/", views.step, name="step"),
+    path("tasks/<uuid:task_id>/retry/", views.retry_task, name="retry-task"),
 ]

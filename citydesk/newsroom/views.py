@@ -3,6 +3,7 @@ and the workflow's buttons (POST only, checked by role in the actions)."""
 
 from datetime import datetime
 from typing import Any, cast
+from uuid import UUID
 
 from django.contrib import admin, messages
 from django.contrib.auth.decorators import login_required
@@ -27,6 +28,7 @@ from citydesk.content import images
 from citydesk.content import queries as content_queries
 from citydesk.content.models import Article, Image
 from citydesk.content.richtext import char_count, parse_id
+from citydesk.core import tasks
 from citydesk.newsroom import actions, locks, queries, revisions, sensitive, workflow
 from citydesk.newsroom.editor import ArticleEditForm, ImageUploadForm
 from citydesk.newsroom.models import Revision
@@ -334,3 +336,16 @@ def upload_image(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {"id": image.pk, "src": image.file.url, "caption": image.caption, "credit": image.credit}
     )
+
+
+@require_POST
+@login_required
+def retry_task(request: HttpRequest, task_id: UUID) -> HttpResponse:
+    """立即重试 a failing follow-up (a purge, an index update) from the dashboard."""
+    if not allows(role_of(cast(User, request.user)), Action.PUBLISH):
+        raise PermissionDenied("只有签发编辑和管理员可以重试后台任务")
+    if tasks.retry(str(task_id)):
+        messages.success(request, "已重新排队，后台将立即重试")
+    else:
+        messages.info(request, "这个任务已经完成或不存在")
+    return HttpResponseRedirect(reverse("newsroom:dashboard"))

@@ -27,7 +27,7 @@ class FailingFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.value() == "yes":
-            return queryset.filter(pk__in=[row.pk for row in tasks.failing()])
+            return queryset.filter(pk__in=[row.id for row in tasks.failing()])
         return queryset
 
 

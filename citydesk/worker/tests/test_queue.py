@@ -82,7 +82,7 @@ def test_a_task_that_keeps_failing_is_shown_with_its_error_and_can_be_retried():
         tasks.run_pending()
     failed = row(result)
     assert failed.status == "FAILED" and "OSError" in failed.exception_class_path
-    assert [r.id for r in tasks.failing()] == [failed.id]
+    assert [r.id for r in tasks.failing()] == [str(failed.id)]
     fail_times[2] = 0
     assert tasks.retry(str(result.id))
     tasks.run_pending()
