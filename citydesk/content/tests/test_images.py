@@ -176,3 +176,25 @@ def test_article_pages_offer_the_renditions_once_they_exist(client):
     widths = [url for url in page.split('srcset="')[1].split('"')[0].split(", ")]
     assert [w.rsplit(" ", 1)[1] for w in widths] == ["320w", "640w", "1080w"]
     assert all(w.split(" ")[0].endswith(".webp") for w in widths)
+
+
+def test_an_upgrade_queues_renditions_for_images_stored_before_the_task_queue():
+    import importlib
+
+    from django.apps import apps
+
+    from citydesk.content.models import Image
+
+    migration = importlib.import_module("citydesk.content.migrations.0010_queue_missing_renditions")
+    assert len(images.SPECS) == migration.SPECS
+    image = actions.create_image("old.jpg", picture())
+    made = actions.create_image("done.jpg", picture())
+    assert tasks.run_pending() == 2
+    Rendition.objects.filter(image=image).delete()  # as the old loop left it
+    DBTaskResult.objects.all().delete()
+    migration.queue(apps, None)
+    (queued,) = DBTaskResult.objects.all()
+    assert queued.args_kwargs["kwargs"] == {"image_id": image.pk}
+    assert tasks.run_pending() == 1
+    assert Image.objects.get(pk=image.pk).renditions.count() == len(images.SPECS)
+    assert made.renditions.count() == len(images.SPECS)
