@@ -194,8 +194,8 @@ def main() -> int:
         CITYDESK_LOG_LEVEL="ERROR",
     )
     os.environ.update(env, DJANGO_SETTINGS_MODULE="citydesk.settings")
-    from citydesk.publishing.management.commands.nginx_config import render
-    from citydesk.publishing.nginx import brotli_available, running_nginx
+    from citydesk.portal.management.commands.nginx_config import render
+    from citydesk.portal.nginx import brotli_available, running_nginx
 
     article = pick_article(data_dir)
     url_path = f"/a/{article}/"

@@ -2,6 +2,9 @@
 
 import os
 import shutil
+import socket
+import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -72,3 +75,26 @@ def announced(announcement: Any) -> list[dict[str, Any]]:
     path = announcement.tasks[0].module_path
     rows = DBTaskResult.objects.filter(task_path=path).order_by("enqueued_at")
     return [row.args_kwargs["kwargs"] for row in rows]
+
+
+def free_port() -> int:
+    """A local port free now, for a server the tests start (nginx, redis, `citydesk serve`)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(
+    port: int, process: "subprocess.Popen[bytes]", name: str, *, seconds: float
+) -> None:
+    """Until `process` listens on `port`; its stderr in the error if it dies or times out."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                err = process.stderr.read().decode() if process.stderr else ""
+                raise RuntimeError(f"{name} did not start:\n{err}") from None
+            time.sleep(0.02)

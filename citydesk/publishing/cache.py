@@ -17,9 +17,9 @@ cannot delete a file raises, so that its caller can try again.
 
 A variant never shows without its plain file, nor beside another render's. A reader
 finds the plain file, then opens a variant beside it (nginx: try_files, then
-gzip_static/brotli_static; the front in server.py): a variant left a moment after its
-plain file went would be a purged page sent again. So, in every folder, writers and
-purges take turns (an flock on the folder), and:
+gzip_static/brotli_static; `citydesk serve`'s front, citydesk/portal/server.py): a
+variant left a moment after its plain file went would be a purged page sent again. So,
+in every folder, writers and purges take turns (an flock on the folder), and:
   write:  every file is written under a temporary name first (a full disk fails here,
           with nothing visible changed); then the old variants are deleted, the plain
           file is renamed into place, and the variants after it;

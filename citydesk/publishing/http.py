@@ -1,8 +1,9 @@
 """HTTP rules shared by Django, `citydesk serve` and the nginx config.
 
 One table says how long each kind of page may be kept and what type it is, so a page
-carries the same headers whichever server answers it. deploy/nginx/citydesk.conf.in
-repeats the Cache-Control values; tests/test_nginx.py checks that the two agree.
+carries the same headers whichever server answers it. The front servers live in
+citydesk/portal (server.py, nginx_config); deploy/nginx/citydesk.conf.template repeats
+the Cache-Control values and citydesk/portal/tests/test_nginx.py checks that they agree.
 """
 
 import os

@@ -28,6 +28,8 @@ import pytest
 from django.db import DatabaseError
 from django.utils import timezone
 
+from citydesk.portal.server import PageCacheFront
+from citydesk.portal.tests.served import citydesk_serve, fetch
 from citydesk.publishing import cache as cache_module
 from citydesk.publishing import health
 from citydesk.publishing.backends.base import PurgeError
@@ -35,8 +37,6 @@ from citydesk.publishing.backends.local import LocalFilesBackend
 from citydesk.publishing.cache import PURGE_MARK, PageCache
 from citydesk.publishing.models import QUIET_AFTER, CacheFailure
 from citydesk.publishing.queries import cache_health
-from citydesk.publishing.server import PageCacheFront
-from citydesk.publishing.tests.served import citydesk_serve, fetch
 
 pytestmark = pytest.mark.django_db
 
@@ -426,7 +426,7 @@ def test_a_purge_of_pages_never_cached_does_not_raise(cache):
     assert (cache.root / PURGE_MARK).exists()
 
 
-# `citydesk serve`'s front: an unreadable or vanished file is a miss ------------------------
+# `citydesk serve`'s front (citydesk/portal/server.py): an unreadable or vanished file is a miss
 
 
 @pytest.fixture
@@ -438,7 +438,7 @@ def front(cache) -> Iterator[PageCacheFront]:
 
 def fail_open(monkeypatch, target: Callable[[str], bool], error: OSError) -> None:
     """The front's open() of the files `target` picks fails."""
-    from citydesk.publishing import server
+    from citydesk.portal import server
 
     def opener(path: str, *args: object, **kwargs: object) -> object:
         if target(str(path)):

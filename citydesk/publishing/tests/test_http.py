@@ -1,43 +1,11 @@
-"""HTTP done right: validators and 304s, Cache-Control by kind of page, precompressed
-variants by Accept-Encoding; from `citydesk serve` and from Django alike."""
+"""The HTTP rules table (Cache-Control by kind of page, content types) and Django's
+validators and 304s. `citydesk serve`'s own 304s and precompressed variants are tested
+in citydesk/portal/tests/test_serving.py."""
 
-import gzip
-
-import brotli
 import pytest
 
 from citydesk.portal.tests.sitedata import build_site
 from citydesk.publishing import http
-from citydesk.publishing.server import choose_encoding, etag_matches
-from citydesk.publishing.tests.served import citydesk_serve, fetch
-
-
-@pytest.mark.parametrize(
-    ("header", "chosen"),
-    [
-        ("", ("",)),
-        ("gzip", ("gzip", "")),
-        ("gzip, deflate, br", ("br", "gzip", "")),
-        ("br;q=0, gzip", ("gzip", "")),
-        ("gzip;q=0", ("",)),
-        ("*", ("br", "gzip", "")),
-        ("*, br;q=0", ("gzip", "")),
-        ("BR ; q=0.5", ("br", "")),
-        ("gzip;q=bogus", ("",)),
-        ("identity", ("",)),
-    ],
-)
-def test_accept_encoding_is_negotiated(header, chosen):
-    assert choose_encoding(header) == chosen
-
-
-def test_if_none_match_compares_weakly():
-    assert etag_matches('"a-1"', '"a-1"')
-    assert etag_matches('W/"a-1"', '"a-1"')
-    assert etag_matches('"x", "a-1"', '"a-1"')
-    assert etag_matches("*", '"a-1"')
-    assert not etag_matches('"a-2"', '"a-1"')
-    assert not etag_matches('"a-1', '"a-1"')
 
 
 @pytest.mark.parametrize(
@@ -86,56 +54,3 @@ def test_django_pages_carry_cache_control_and_answer_304(client, settings):
     assert first.status_code == 200 and first["ETag"]
     again = client.get("/suzhou/", headers={"if-none-match": first["ETag"]})
     assert again.status_code == 304 and again.content == b""
-
-
-# `citydesk serve` -----------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    with citydesk_serve(tmp_path_factory.mktemp("http")) as server:
-        yield server
-
-
-def test_serve_answers_304_for_etag_and_date(served):
-    url = f"/a/{served.article_ids[0]}/"
-    fetch(served.port, url)
-    hit, _ = fetch(served.port, url)
-    etag, modified = hit.getheader("ETag"), hit.getheader("Last-Modified")
-    response, body = fetch(served.port, url, {"If-None-Match": etag})
-    assert response.status == 304 and body == b""
-    assert response.getheader("ETag") == etag
-    assert response.getheader("Cache-Control") == http.cache_control_header(url)
-    response, body = fetch(served.port, url, {"If-None-Match": f'"nope", W/{etag}'})
-    assert response.status == 304
-    response, _ = fetch(served.port, url, {"If-Modified-Since": modified})
-    assert response.status == 304
-    response, body = fetch(served.port, url, {"If-Modified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"})
-    assert response.status == 200 and body
-    # If-None-Match wins over If-Modified-Since (RFC 9110 13.2.2).
-    response, body = fetch(
-        served.port, url, {"If-None-Match": '"nope"', "If-Modified-Since": modified}
-    )
-    assert response.status == 200 and body
-
-
-def test_serve_sends_precompressed_variants_when_accepted(served):
-    url = f"/a/{served.article_ids[1]}/"
-    _, plain = fetch(served.port, url)
-    response, body = fetch(served.port, url, {"Accept-Encoding": "gzip"})
-    assert response.getheader("Content-Encoding") == "gzip"
-    assert response.getheader("Vary") == "Accept-Encoding"
-    assert gzip.decompress(body) == plain
-    gzip_etag = response.getheader("ETag")
-    response, body = fetch(served.port, url, {"Accept-Encoding": "gzip, deflate, br"})
-    assert response.getheader("Content-Encoding") == "br"
-    assert brotli.decompress(body) == plain
-    assert len(body) < len(plain) / 2
-    identity, _ = fetch(served.port, url, {"Accept-Encoding": "br;q=0, gzip;q=0"})
-    assert identity.getheader("Content-Encoding") is None
-    # Each encoding is its own representation with its own validator.
-    assert len({gzip_etag, response.getheader("ETag"), identity.getheader("ETag")}) == 3
-    response, body = fetch(
-        served.port, url, {"Accept-Encoding": "gzip", "If-None-Match": gzip_etag}
-    )
-    assert response.status == 304 and body == b""

@@ -5,8 +5,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from citydesk.core.testing import require_service
-from citydesk.publishing.nginx import free_port
+from citydesk.core.testing import free_port, require_service
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from citydesk.publishing.tests.served import citydesk_serve
+from citydesk.portal.tests.served import citydesk_serve
 
 PROCESSES = 4
 VISITORS = 1000  # per process; each reads every article twice (the second is not a view)

@@ -1,6 +1,6 @@
 """`citydesk serve`: the whole site from one command, at close to static-file speed.
 
-Granian (a Rust HTTP server) runs `citydesk.publishing.server.PageCacheFront` in each
+Granian (a Rust HTTP server) runs `citydesk.portal.server.PageCacheFront` in each
 worker process: page-cache hits are answered without Django, everything else (misses,
 the newsroom, static files through whitenoise, media) by Django on a thread pool.
 """
@@ -62,7 +62,7 @@ class Command(BaseCommand):
         )
         self.stdout.flush()
         server = Server(
-            "citydesk.publishing.server:create_app",
+            "citydesk.portal.server:create_app",
             factory=True,
             address=options["host"],
             port=options["port"],

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from citydesk.core.testing import REPO_ROOT
-from citydesk.publishing.nginx import free_port, wait_for_port
+from citydesk.core.testing import REPO_ROOT, free_port, wait_for_port
 
 # Content made through the newsroom's actions, in the child's own database.
 CONTENT = """

@@ -12,13 +12,13 @@ import brotli
 import pytest
 from django.conf import settings
 
-from citydesk.core.testing import require_service
+from citydesk.core.testing import free_port, require_service
+from citydesk.portal.management.commands.nginx_config import render
+from citydesk.portal.nginx import brotli_available, nginx_binary, running_nginx
+from citydesk.portal.tests.served import fetch
 from citydesk.portal.tests.sitedata import build_site
 from citydesk.publishing import http as rules
 from citydesk.publishing.cache import PageCache
-from citydesk.publishing.management.commands.nginx_config import render
-from citydesk.publishing.nginx import brotli_available, free_port, nginx_binary, running_nginx
-from citydesk.publishing.tests.served import fetch
 
 # The live server reads the database from its own thread: committed data only.
 pytestmark = pytest.mark.django_db(transaction=True)

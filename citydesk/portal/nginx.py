@@ -6,14 +6,13 @@ starts one under a temporary prefix on a free port, with nothing outside that pr
 
 import os
 import shutil
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from citydesk.publishing.management.commands.nginx_config import BROTLI_MODULE
+from citydesk.core.testing import wait_for_port
+from citydesk.portal.management.commands.nginx_config import BROTLI_MODULE
 
 MIME_TYPES = Path("/etc/nginx/mime.types")
 
@@ -26,28 +25,6 @@ def nginx_binary() -> str | None:
 
 def brotli_available() -> bool:
     return BROTLI_MODULE.exists()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for_port(
-    port: int, process: "subprocess.Popen[bytes]", name: str, *, seconds: float
-) -> None:
-    """Until `process` listens on `port`; its stderr in the error if it dies or times out."""
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                err = process.stderr.read().decode() if process.stderr else ""
-                raise RuntimeError(f"{name} did not start:\n{err}") from None
-            time.sleep(0.02)
 
 
 def main_config(prefix: Path, site_config: str, *, workers: str = "1") -> str:
