@@ -8,7 +8,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("newsroom/", include("citydesk.newsroom.urls")),
     # Before the portal: its "<slug>/" channel pattern is a catch-all.
     path("", include("citydesk.syndication.urls")),
-    path("", include("citydesk.publishing.urls")),
+    path("", include("citydesk.recommend.urls")),
     path("", include("citydesk.rankings.urls")),
     path("search/", include("citydesk.search.urls")),
     path("", include("citydesk.portal.urls")),

@@ -1,6 +1,7 @@
-"""`page_cache`: marks a view's response as one the page cache may store.
+"""How long a view's responses may be kept: `page_cache` for pages, `fragment` for the
+boxes that change by the minute.
 
-The decorator only marks; `citydesk.publishing.middleware.PageCacheMiddleware` decides
+`page_cache` only marks; `citydesk.publishing.middleware.PageCacheMiddleware` decides
 and writes, because only after every middleware has run is it known whether the
 response sets a cookie or varies by one.
 """
@@ -56,4 +57,20 @@ def page_cache(view: View) -> View:
         return response
 
     wrapped.citydesk_page_cache = True  # type: ignore[attr-defined]
+    return wrapped  # type: ignore[return-value]
+
+
+def fragment(view: View) -> View:
+    """A fragment (今日推荐, 热点排行, 相关阅读): the Cache-Control of the rules table.
+
+    Never marked for the page cache: a fragment lives FRAGMENT_MAX_AGE, not until a
+    purge, so counts that move by the minute never make a cached page stale.
+    """
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = view(request, *args, **kwargs)
+        patch_cache_control(response, **http.cache_control_for(request.path))
+        return response
+
     return wrapped  # type: ignore[return-value]

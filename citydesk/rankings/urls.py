@@ -10,4 +10,5 @@ urlpatterns = [
     re_path(r"^beacon/view/(?P<pk>[^/]*)/$", views.view_beacon, name="beacon"),
     path("hot/", views.hot, name="hot"),
     path("hot/<slug:window>/", views.hot, name="hot_window"),
+    path("fragments/hot/", views.hot_fragment, name="hot_fragment"),
 ]

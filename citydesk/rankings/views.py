@@ -1,5 +1,5 @@
 """The view beacon (when Django answers it: behind nginx, or in tests; `citydesk serve`
-answers it in its front) and the /hot/ pages."""
+answers it in its front), the /hot/ pages and the 热点排行 fragment."""
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -8,9 +8,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
+from citydesk.publishing.decorators import fragment
 from citydesk.rankings import beacon, queries
 
 HOT_LIMIT = 30
+HOT_FRAGMENT = 10  # the 热点排行 box beside every page
 PURPOSE_HEADERS = ("HTTP_PURPOSE", "HTTP_SEC_PURPOSE", "HTTP_X_MOZ", "HTTP_X_PURPOSE")
 HOT_MAX_AGE = 30  # with queries.FRESH_SECONDS: counts at most a minute old
 
@@ -56,3 +58,11 @@ def hot(request: HttpRequest, window: str = "day") -> HttpResponse:
     response = render(request, "rankings/hot.html", context)
     patch_cache_control(response, public=True, max_age=HOT_MAX_AGE)
     return response
+
+
+@require_safe
+@fragment
+def hot_fragment(request: HttpRequest) -> HttpResponse:
+    """热点排行 beside every page: the last 24 hours' most viewed."""
+    items = queries.hot("day", limit=HOT_FRAGMENT)
+    return render(request, "rankings/hot_fragment.html", {"items": items})

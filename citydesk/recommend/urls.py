@@ -1,11 +1,10 @@
 from django.urls import path
 
-from citydesk.publishing import views
+from citydesk.recommend import views
 
-app_name = "publishing"
+app_name = "recommend"
 
 urlpatterns = [
     path("fragments/picks/", views.picks, name="picks"),
-    path("fragments/hot/", views.hot, name="hot"),
     path("fragments/related/<int:pk>/", views.related, name="related"),
 ]

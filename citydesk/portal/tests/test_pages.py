@@ -138,7 +138,7 @@ def test_headline_is_not_repeated_in_the_slideshow(client, site):
 
 def test_article_page_never_recommends_itself(client, site):
     # The page names itself to fragments.js, which drops it from the shared fragment and
-    # shows the spare instead (the browser test in publishing/tests/test_fragments.py).
+    # shows the spare instead (the browser test in test_fragments.py).
     assert site.feature.is_recommended
     html = page(client, site.feature.get_absolute_url())
     placeholder = re.search(r'<section class="box box-picks"[^>]*>', html)

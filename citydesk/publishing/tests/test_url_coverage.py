@@ -40,9 +40,9 @@ NOT_CACHED: dict[str, str] = {
     "rankings:beacon": "a POST that counts a view; answers no page",
     "rankings:hot": "热点排行: counts move by the minute, kept 30 s by browsers only",
     "rankings:hot_window": "热点排行: counts move by the minute, kept 30 s by browsers only",
-    "publishing:picks": "a fragment, kept 30 s by browsers only",
-    "publishing:hot": "a fragment, kept 30 s by browsers only",
-    "publishing:related": "a fragment, kept 30 s by browsers only",
+    "rankings:hot_fragment": "a fragment, kept 30 s by browsers only",
+    "recommend:picks": "a fragment, kept 30 s by browsers only",
+    "recommend:related": "a fragment, kept 30 s by browsers only",
     "^media/(?P<path>.*)$": "uploaded files, served by Django in development only",
 }
 
