@@ -43,7 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     # Before citydesk's apps: citydesk.worker's admin replaces django_tasks_db's.
     "django_tasks",
-    "django_tasks_db",
+    "citydesk.worker.apps.TasksDatabaseConfig",  # django_tasks_db, named in Chinese
     "citydesk.core",
     "citydesk.content",
     "citydesk.publishing",

@@ -59,15 +59,20 @@ class Policy:
 
 DEFAULT_POLICY = Policy()
 _policies: dict[str, Policy] = {}
+_labels: dict[str, str] = {}
 
 
-def follow_up(policy: Policy = DEFAULT_POLICY) -> Callable[[Callable[..., Any]], Any]:
-    """`@follow_up()` makes a module-level function a durable task with a retry policy."""
+def follow_up(
+    policy: Policy = DEFAULT_POLICY, *, label: str = ""
+) -> Callable[[Callable[..., Any]], Any]:
+    """`@follow_up()` makes a module-level function a durable task with a retry policy;
+    `label` names it for operators (in Chinese)."""
     from django_tasks import task
 
     def wrap(function: Callable[..., Any]) -> Any:
         made = task()(function)
         _policies[made.module_path] = policy
+        _labels[made.module_path] = label or function.__name__
         return made
 
     return wrap
@@ -75,6 +80,11 @@ def follow_up(policy: Policy = DEFAULT_POLICY) -> Callable[[Callable[..., Any]],
 
 def policy_for(task_path: str) -> Policy:
     return _policies.get(task_path, DEFAULT_POLICY)
+
+
+def label(task_path: str) -> str:
+    """What operators call the task: its label, or its function's name."""
+    return _labels.get(task_path) or task_path.rsplit(".", 1)[-1]
 
 
 class Announcement:
@@ -311,7 +321,7 @@ def failing(limit: int = 50) -> list[Failing]:
     return [
         Failing(
             id=str(row.id),
-            name=row.task_path.rsplit(".", 1)[-1],
+            name=label(row.task_path),
             status=str(row.status),
             attempts=len(row.worker_ids),
             error=(row.traceback.strip().splitlines() or [""])[-1][:300],

@@ -6,7 +6,7 @@ from citydesk.feeds.models import Feed
 
 
 # Not retried: the feed is due again after its interval, which is the retry.
-@follow_up(Policy(max_attempts=1))
+@follow_up(Policy(max_attempts=1), label="抓取合作方订阅源")
 def poll_feed(feed_id: int) -> dict[str, int]:
     feed = Feed.objects.filter(pk=feed_id, active=True).first()
     if feed is None:

@@ -20,7 +20,7 @@ from citydesk.publishing.purge import purge_affected
 UNTIL_DONE = Policy(max_attempts=None, first_delay=1.0, max_delay=300.0)
 
 
-@follow_up(UNTIL_DONE)
+@follow_up(UNTIL_DONE, label="清除稿件相关页面的缓存")
 def purge_article_change(
     article_id: int, before: dict[str, Any] | None, after: dict[str, Any] | None
 ) -> int:
@@ -31,12 +31,12 @@ def purge_article_change(
     return len(purge_affected(change))
 
 
-@follow_up(UNTIL_DONE)
+@follow_up(UNTIL_DONE, label="清除导入稿件相关页面的缓存")
 def purge_new_articles(article_ids: list[int]) -> int:
     return len(purge_affected(affected.for_new_articles(article_ids)))
 
 
-@follow_up(UNTIL_DONE)
+@follow_up(UNTIL_DONE, label="清除栏目、专题、人物或标签页面的缓存")
 def purge_related_change(
     model: str,
     instance_id: int,

@@ -12,7 +12,7 @@ from citydesk.core.tasks import follow_up
 from citydesk.search import actions, dictionary
 
 
-@follow_up()
+@follow_up(label="更新稿件的搜索索引")
 def index_article_change(
     article_id: int, before: dict[str, Any] | None, after: dict[str, Any] | None
 ) -> None:
@@ -22,12 +22,12 @@ def index_article_change(
         actions.index_articles([article_id])
 
 
-@follow_up()
+@follow_up(label="为导入的稿件建立搜索索引")
 def index_new_articles(article_ids: list[int]) -> None:
     actions.index_articles(article_ids)
 
 
-@follow_up()
+@follow_up(label="更新人名或标签的搜索索引")
 def index_related_change(
     model: str,
     instance_id: int,

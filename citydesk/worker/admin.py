@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_tasks_db.admin import DBTaskResultAdmin
-from django_tasks_db.models import DBTaskResult
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 from citydesk.core import tasks
 
@@ -31,10 +31,48 @@ class FailingFilter(admin.SimpleListFilter):
         return queryset
 
 
+STATUS_NAMES = {
+    "READY": _("等待运行"),
+    "RUNNING": _("正在运行"),
+    "FAILED": _("已失败"),
+    "SUCCESSFUL": _("已完成"),
+}
+
+
+class StatusFilter(admin.SimpleListFilter):
+    title = _("状态")
+    parameter_name = "status"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return list(STATUS_NAMES.items())
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(status=self.value()) if self.value() else queryset
+
+
 class TaskAdmin(DBTaskResultAdmin):
-    list_display: Any = ("task_name", "status", "attempts", "error", "enqueued_at", "run_after")
-    list_filter: ClassVar[Any] = (FailingFilter, "status", "queue_name")
+    list_display: Any = ("name", "state", "attempts", "error", "queued", "next_attempt")
+    list_filter: ClassVar[Any] = (FailingFilter, StatusFilter)
     actions = ["retry_now"]
+
+    @admin.display(description=_("任务"))
+    def name(self, obj: DBTaskResult) -> str:
+        return format_html(
+            '<span style="white-space: nowrap">{}</span>', tasks.label(obj.task_path)
+        )
+
+    @admin.display(description=_("状态"))
+    def state(self, obj: DBTaskResult) -> str:
+        return str(STATUS_NAMES.get(obj.status, obj.status))
+
+    @admin.display(description=_("排队时间"), ordering="enqueued_at")
+    def queued(self, obj: DBTaskResult) -> Any:
+        return obj.enqueued_at
+
+    @admin.display(description=_("下次尝试"))
+    def next_attempt(self, obj: DBTaskResult) -> Any:
+        waiting = obj.status == "READY" and obj.run_after != get_date_max()
+        return obj.run_after if waiting else "-"
 
     @admin.display(description=_("尝试次数"))
     def attempts(self, obj: DBTaskResult) -> int:

@@ -34,7 +34,7 @@ def test_chief_editors_see_failing_tasks_and_retry_them(people, failed_purge):
     chief = client_for(people["chief"])
     page = chief.get("/newsroom/").content.decode()
     assert 'id="operations"' in page
-    assert "purge_article_change（已停止）" in page
+    assert "清除稿件相关页面的缓存（已停止）" in page
     assert "12 URLs not purged by &lt;HttpPurgeBackend&gt;" in page
     assert "页面缓存：正常" in page
     response = chief.post(f"/newsroom/tasks/{failed_purge.id}/retry/")
@@ -48,7 +48,11 @@ def test_a_cache_failure_is_shown(people):
     health.reset()
     health.failed("write", OSError(28, "No space left on device"), log=False)
     page = client_for(people["admin"]).get("/newsroom/").content.decode()
-    assert "页面缓存写入失败" in page and "No space left on device" in page
+    assert (
+        "页面缓存出现故障" in page
+        and "写入页面缓存失败" in page
+        and "No space left on device" in page
+    )
 
 
 def test_reporters_and_editors_neither_see_nor_retry_them(people, failed_purge):
