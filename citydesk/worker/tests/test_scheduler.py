@@ -32,8 +32,7 @@ from django.utils import timezone
 from citydesk.content import actions, queries, signals
 from citydesk.content.actions import ArticleData
 from citydesk.content.models import Article
-from citydesk.core.testing import REPO_ROOT, announced
-from citydesk.publishing.nginx import free_port
+from citydesk.core.testing import REPO_ROOT, announced, free_port
 from citydesk.worker import scheduler
 from citydesk.worker.embedded import embedded_worker
 
