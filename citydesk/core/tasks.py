@@ -99,15 +99,13 @@ class Announcement:
         if task not in self.tasks:
             self.tasks.append(task)
 
-    def enqueue(self, **payload: Any) -> list[str]:
-        """Store a task per follower in the current transaction; returns their ids."""
-        ids = []
+    def enqueue(self, **payload: Any) -> None:
+        """Store a task per follower in the current transaction, to run after its commit
+        here (CITYDESK_TASKS_AFTER_COMMIT) or in the worker."""
         for task in self.tasks:
             result = task.enqueue(**payload)
-            ids.append(str(result.id))
-            if getattr(settings, "CITYDESK_TASKS_AFTER_COMMIT", True):
+            if settings.CITYDESK_TASKS_AFTER_COMMIT:
                 transaction.on_commit(partial(run_now, str(result.id)))
-        return ids
 
 
 # Claiming and running -----------------------------------------------------------------
@@ -148,12 +146,6 @@ def _model() -> Any:
     from django_tasks_db.models import DBTaskResult
 
     return DBTaskResult
-
-
-def _ready_status() -> str:
-    from django_tasks import TaskResultStatus
-
-    return str(TaskResultStatus.READY)
 
 
 def claim(result_id: str | None = None) -> Any:

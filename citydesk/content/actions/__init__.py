@@ -119,36 +119,32 @@ def related_state(model: type[Model], pk: Any) -> dict[str, Any] | None:
 
 
 @contextmanager
-def _related_change(instance: Channel | Topic | Person | Tag) -> Iterator[None]:
+def _related_change(
+    instance: Channel | Topic | Person | Tag, *, deleting: bool = False
+) -> Iterator[None]:
     """The unit of work on a channel, topic, person or tag: its state before and after and
-    the live articles that show it, announced in the same transaction."""
-    model = type(instance)
+    the live articles that show it, announced in the same transaction. The articles are
+    read once: after the change, or before it when `deleting` (its links go with it)."""
+    model, pk = type(instance), instance.pk
     with transaction.atomic():
         before = None
-        shown_before: list[int] = []
-        if instance.pk is not None:
-            list(model._default_manager.select_for_update().filter(pk=instance.pk).values("pk"))
-            before = related_state(model, instance.pk)
-            shown_before = _live_article_ids(instance)
-        pk = instance.pk
+        shown: list[int] = []
+        if pk is not None:
+            list(model._default_manager.select_for_update().filter(pk=pk).values("pk"))
+            before = related_state(model, pk)
+            if deleting:
+                shown = _live_article_ids(instance)
         yield
-        pk = instance.pk if instance.pk is not None else pk
-        after = related_state(model, pk)
-        shown = shown_before + [i for i in _live_article_ids(instance) if i not in shown_before]
+        pk = pk if deleting else instance.pk  # a new one has its pk once saved
+        if not deleting:
+            shown = _live_article_ids(instance)
         signals.related_changed.enqueue(
             model=model._meta.label_lower,
             instance_id=pk,
             before=before,
-            after=after,
-            article_ids=shown if after is not None else shown_before,
+            after=related_state(model, pk),
+            article_ids=shown,
         )
-
-
-def announce_related_change(instance: Channel | Topic | Person | Tag) -> None:
-    """A change to what shows `instance` made elsewhere in this door (a topic's article
-    list): its pages need refreshing though its own fields did not change."""
-    with _related_change(instance):
-        pass
 
 
 @dataclass
@@ -576,10 +572,8 @@ def save_related(instance: Channel | Topic | Person | Tag) -> Channel | Topic | 
 def delete_related(instance: Channel | Topic | Person | Tag) -> None:
     """Delete a channel, topic, person or tag; the pages that named it are refreshed.
     Raises django.db.models.ProtectedError for a channel that still has sub-channels."""
-    with _related_change(instance):
-        pk = instance.pk
+    with _related_change(instance, deleting=True):
         instance.delete()
-        instance.pk = pk
 
 
 def set_topic_articles(topic: Topic, articles: Iterable[Article]) -> None:
