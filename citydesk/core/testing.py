@@ -4,15 +4,17 @@ import os
 import shutil
 import socket
 import subprocess
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+T = TypeVar("T")
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 
 
@@ -98,3 +100,26 @@ def wait_for_port(
                 err = process.stderr.read().decode() if process.stderr else ""
                 raise RuntimeError(f"{name} did not start:\n{err}") from None
             time.sleep(0.02)
+
+
+def at_once(work: Callable[[], T], *, threads: int = 2, timeout: float = 120) -> list[T]:
+    """Run `work` in `threads` threads that start together (a barrier), as several workers
+    would; their results, in the order they finished. Each thread closes its connection."""
+    from django.db import connection
+
+    start = threading.Barrier(threads)
+    results: list[T] = []
+
+    def run() -> None:
+        try:
+            start.wait()
+            results.append(work())
+        finally:
+            connection.close()
+
+    started = [threading.Thread(target=run) for _ in range(threads)]
+    for thread in started:
+        thread.start()
+    for thread in started:
+        thread.join(timeout=timeout)
+    return results

@@ -4,17 +4,17 @@ quiet ends, bad payloads, dead claimants, and two workers never running one task
 import os
 import subprocess
 import sys
-import threading
 from datetime import timedelta
 
 import pytest
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from citydesk.core import tasks
 from citydesk.core.tasks import Gone, Policy, follow_up
+from citydesk.core.testing import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -167,21 +167,7 @@ def test_tasks_left_running_by_a_dead_process_are_queued_again():
 def test_two_workers_never_run_the_same_task():
     for n in range(40):
         flaky.enqueue(n=n)
-    ran: list[int] = []
-    start = threading.Barrier(2)
-
-    def worker() -> None:
-        try:
-            start.wait()
-            ran.append(tasks.run_pending())
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    ran = at_once(tasks.run_pending)
     assert sum(ran) == 40
     assert sorted(n for _, n in calls) == list(range(40))  # each exactly once
     assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 40

@@ -26,13 +26,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from citydesk.content import actions, queries, signals
 from citydesk.content.actions import ArticleData
 from citydesk.content.models import Article
-from citydesk.core.testing import REPO_ROOT, announced, free_port
+from citydesk.core.testing import REPO_ROOT, announced, at_once, free_port
 from citydesk.worker import scheduler
 from citydesk.worker.embedded import embedded_worker
 
@@ -180,21 +179,7 @@ def test_two_workers_in_threads_publish_each_article_once(monkeypatch):
     due = timezone.now() + timedelta(minutes=1)
     ids = [actions.do_schedule_article(article, due).pk for article in drafts]
     monkeypatch.setattr(timezone, "now", lambda: due + timedelta(seconds=1))
-    start = threading.Barrier(2)
-    results: list[list[int]] = []
-
-    def worker() -> None:
-        try:
-            start.wait()
-            results.append(actions.publish_due_articles(timezone.now()))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    results = at_once(lambda: actions.publish_due_articles(timezone.now()), timeout=60)
     assert sorted(results[0] + results[1]) == sorted(ids)
     went_live = [
         p["article_id"]
