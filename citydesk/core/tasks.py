@@ -150,17 +150,22 @@ def _model() -> Any:
 
 def claim(result_id: str | None = None) -> Any:
     """Take a READY task (that one, or the next due) for this process; None if there is
-    none or another process took it first."""
+    none or another process took it first.
+
+    The update names the status it expects (compare-and-set), so two claimants never both
+    get a row; on PostgreSQL the row lock also lets the next worker skip to another row
+    instead of losing the race. An idle worker only reads: on SQLite a transaction takes
+    the write lock, which a poll a few times a second should not.
+    """
     from django_tasks import TaskResultStatus
 
     model = _model()
-    for _ in range(5):
-        if result_id is not None:
-            row = model.objects.filter(id=result_id, status=TaskResultStatus.READY).first()
-        else:
-            with transaction.atomic():
-                # PostgreSQL: rows another worker is claiming are skipped, not waited for.
-                row = model.objects.ready().select_for_update(skip_locked=True).first()
+    ready = model.objects.filter(id=result_id) if result_id else model.objects.ready()
+    ready = ready.filter(status=TaskResultStatus.READY)
+    if result_id is None and not ready.exists():
+        return None
+    with transaction.atomic():
+        row = ready.select_for_update(skip_locked=True).first()
         if row is None:
             return None
         now = timezone.now()
@@ -168,12 +173,10 @@ def claim(result_id: str | None = None) -> Any:
         taken = model.objects.filter(id=row.id, status=TaskResultStatus.READY).update(
             status=TaskResultStatus.RUNNING, started_at=now, worker_ids=ids
         )
-        if taken:
-            row.status, row.started_at, row.worker_ids = TaskResultStatus.RUNNING, now, ids
-            return row
-        if result_id is not None:
-            return None
-    return None
+    if not taken:
+        return None
+    row.status, row.started_at, row.worker_ids = TaskResultStatus.RUNNING, now, ids
+    return row
 
 
 def _retry_later(row: Any, exc: BaseException, attempts: int, policy: Policy) -> None:
