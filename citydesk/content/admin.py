@@ -60,17 +60,18 @@ class RelatedAdmin(admin.ModelAdmin):
     refreshes every page that names them."""
 
     def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
-        actions.save_related(obj)
+        """Stored by save_related, with a topic's articles: one change, one refresh."""
 
     def save_related(
         self, request: HttpRequest, form: ModelForm, formsets: Any, change: bool
     ) -> None:
         # Their forms have no many-to-many fields; a topic's articles are its inline.
+        articles = None
         for formset in formsets:
             if formset.model is TopicArticle and (not change or formset.has_changed()):
-                rows = inline_rows(formset)
-                actions.set_topic_articles(form.instance, [row["article"] for row in rows])
+                articles = [row["article"] for row in inline_rows(formset)]
             saved_by_the_door(formset)
+        actions.save_related(form.instance, topic_articles=articles)
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         actions.delete_related(obj)

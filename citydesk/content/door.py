@@ -1,10 +1,10 @@
 """The guard that keeps content's one door the only one (used by the test suite).
 
 `enforce()` wraps the ORM's write paths (save, delete, bulk_create, update) so that a
-write to a model of the content app fails unless citydesk.content.actions is on the call
-stack. Code under test that writes content any other way (a view, the admin's default
-save, an importer's own bulk_create) raises `DoorViolation`; tests themselves and
-migrations may write directly, to set up data.
+write to a model of the content app fails unless the nearest code that asked for it is
+citydesk.content.actions. Code under test that writes content any other way (a view, the
+admin's default save, an importer's own bulk_create, a signal receiver) raises
+`DoorViolation`; tests themselves and migrations may write directly, to set up data.
 
 Why a stack walk rather than a flag the actions set: the rule is about where the code
 lives ("only content/actions writes content"), and the stack says exactly that with
@@ -43,20 +43,21 @@ def _is_app_code(module: str) -> bool:
 
 
 def _writer() -> str | None:
-    """The code that asked for this write when it is not allowed to; None when allowed."""
+    """The code that asked for this write when it is not allowed to; None when allowed.
+
+    The nearest frame that is the door, test code, a migration or app code decides: a
+    signal receiver or an after-commit task that runs inside a door call is app code of
+    its own, and must go through the door itself.
+    """
     frame = sys._getframe(2)
-    decided: str | None = None
     while frame is not None:
         module = frame.f_globals.get("__name__", "")
-        if module == DOOR or module.startswith(DOOR + "."):
+        if module == DOOR or module.startswith(DOOR + ".") or _may_write_directly(module):
             return None
-        if decided is None:
-            if _may_write_directly(module):
-                decided = ""
-            elif _is_app_code(module):
-                decided = f"{module}:{frame.f_lineno}"
+        if _is_app_code(module):
+            return f"{module}:{frame.f_lineno}"
         frame = frame.f_back  # type: ignore[assignment]
-    return decided or None
+    return None
 
 
 def check(model: Any, what: str) -> None:

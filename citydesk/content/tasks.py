@@ -5,7 +5,7 @@ from citydesk.content.models import Image
 from citydesk.core.tasks import Gone, follow_up
 
 
-@follow_up(label="生成图片的缩略图")
+@follow_up(label="生成图片的缩略图", after_commit=False)  # seconds of encoding
 def make_renditions(image_id: int) -> int:
     """The image's WebP renditions; an image deleted meanwhile ends the task quietly."""
     try:

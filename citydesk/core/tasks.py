@@ -60,19 +60,24 @@ class Policy:
 DEFAULT_POLICY = Policy()
 _policies: dict[str, Policy] = {}
 _labels: dict[str, str] = {}
+_worker_only: set[str] = set()
 
 
 def follow_up(
-    policy: Policy = DEFAULT_POLICY, *, label: str = ""
+    policy: Policy = DEFAULT_POLICY, *, label: str = "", after_commit: bool = True
 ) -> Callable[[Callable[..., Any]], Any]:
     """`@follow_up()` makes a module-level function a durable task with a retry policy;
-    `label` names it for operators (in Chinese)."""
+    `label` names it for operators (in Chinese). `after_commit=False` leaves it to the
+    worker even where the process that made the change runs follow-ups itself: for slow
+    work (image encoding) that must not hold up an editor's request."""
     from django_tasks import task
 
     def wrap(function: Callable[..., Any]) -> Any:
         made = task()(function)
         _policies[made.module_path] = policy
         _labels[made.module_path] = label or function.__name__
+        if not after_commit:
+            _worker_only.add(made.module_path)
         return made
 
     return wrap
@@ -104,7 +109,7 @@ class Announcement:
         here (CITYDESK_TASKS_AFTER_COMMIT) or in the worker."""
         for task in self.tasks:
             result = task.enqueue(**payload)
-            if settings.CITYDESK_TASKS_AFTER_COMMIT:
+            if settings.CITYDESK_TASKS_AFTER_COMMIT and task.module_path not in _worker_only:
                 transaction.on_commit(partial(run_now, str(result.id)))
 
 

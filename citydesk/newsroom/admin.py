@@ -426,18 +426,10 @@ class ArticleAdmin(admin.ModelAdmin):
     # Saving: the one door, the newsroom's records, the workflow ---------------------------
 
     def save_model(self, request: HttpRequest, obj: Article, form: Any, change: bool) -> None:
-        """A new article is created as the user's draft here; its fields, and every
-        change's, are stored by save_related, which has the inline's credits too."""
-        if change:
-            return
-        created = content.create_article(
-            content.ArticleData(title=obj.title, body=[]),
-            status=Status.DRAFT,
-            created_by=_user(request),
-        )
-        obj.pk, obj.status, obj.version = created.pk, created.status, created.version
-        obj.created_by, obj.created_at = created.created_by, created.created_at
-        obj._state.adding, obj._state.db = False, created._state.db
+        """Stored by save_related, which has the inline's credits too: one change (a new
+        article is created there, as the user's draft)."""
+        if not change:
+            obj.created_by = _user(request)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         article: Article = form.instance

@@ -334,21 +334,26 @@ def edit_article(
 ) -> Article:
     """Change an article's fields (and, given, its channels, tags and byline credits as
     (role, person) pairs in order); `new_version` counts the save as a new version (the
-    newsroom's revisions and the admin's saves). Raises ValueError for a field that is
-    not editable: a change of state goes through the workflow."""
+    newsroom's revisions and the admin's saves). An article not stored yet is created,
+    as a draft. Raises ValueError for a field that is not editable: a change of state
+    goes through the workflow."""
     unknown = set(changes) - EDITABLE
     if unknown:
         raise ValueError(f"不能这样修改这些字段：{'、'.join(sorted(unknown))}")
     with _article_change(article):
         for name, value in changes.items():
             setattr(article, name, value)
-        fields = [*changes, "updated_at"]
-        if new_version:
-            article.version = (
-                Article.objects.filter(pk=article.pk).values_list("version", flat=True).get() + 1
-            )
-            fields.append("version")
-        article.save(update_fields=fields)
+        if article.pk is None:
+            article.status, article.review_stage = Article.Status.DRAFT, 0
+            article.version = 1 if new_version else article.version
+            article.save()
+        else:
+            fields = [*changes, "updated_at"]
+            if new_version:
+                stored = Article.objects.filter(pk=article.pk).values_list("version", flat=True)
+                article.version = stored.get() + 1
+                fields.append("version")
+            article.save(update_fields=fields)
         if channels is not None:
             article.channels.set(list(channels))
         if tags is not None:
@@ -561,11 +566,15 @@ def make_renditions(image_id: int) -> int:
 # Channels, topics, people, tags -----------------------------------------------------------
 
 
-def save_related(instance: Channel | Topic | Person | Tag) -> Channel | Topic | Person | Tag:
-    """Store a new or edited channel, topic, person or tag (the admin's forms fill it);
-    every page that names it is refreshed."""
+def save_related(
+    instance: Channel | Topic | Person | Tag, *, topic_articles: Iterable[Article] | None = None
+) -> Channel | Topic | Person | Tag:
+    """Store a new or edited channel, topic, person or tag (the admin's forms fill it),
+    and, given, a topic's articles in order; every page that names it is refreshed."""
     with _related_change(instance):
         instance.save()
+        if topic_articles is not None:
+            _set_topic_rows(instance, topic_articles)
     return instance
 
 
@@ -579,11 +588,15 @@ def delete_related(instance: Channel | Topic | Person | Tag) -> None:
 def set_topic_articles(topic: Topic, articles: Iterable[Article]) -> None:
     """A 专题's articles, in this order."""
     with _related_change(topic):
-        TopicArticle.objects.filter(topic=topic).delete()
-        TopicArticle.objects.bulk_create(
-            TopicArticle(topic=topic, article=article, position=position)
-            for position, article in enumerate(dict.fromkeys(articles))
-        )
+        _set_topic_rows(topic, articles)
+
+
+def _set_topic_rows(topic: Any, articles: Iterable[Article]) -> None:
+    TopicArticle.objects.filter(topic=topic).delete()
+    TopicArticle.objects.bulk_create(
+        TopicArticle(topic=topic, article=article, position=position)
+        for position, article in enumerate(dict.fromkeys(articles))
+    )
 
 
 def set_person_profile(
@@ -622,8 +635,5 @@ def create_topic(
         if cover is not None:
             topic.cover.save(cover[0], ContentFile(cover[1]), save=False)
         topic.save()
-        TopicArticle.objects.bulk_create(
-            TopicArticle(topic=topic, article=article, position=position)
-            for position, article in enumerate(articles)
-        )
+        _set_topic_rows(topic, articles)
     return topic

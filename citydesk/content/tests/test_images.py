@@ -198,3 +198,15 @@ def test_an_upgrade_queues_renditions_for_images_stored_before_the_task_queue():
     assert tasks.run_pending() == 1
     assert Image.objects.get(pk=image.pk).renditions.count() == len(images.SPECS)
     assert made.renditions.count() == len(images.SPECS)
+
+
+def test_renditions_are_left_to_the_worker_not_made_after_the_uploads_commit(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        image = actions.create_image("big.jpg", picture((1600, 900)))
+    assert not image.renditions.exists()  # the editor's request did no encoding
+    (waiting,) = DBTaskResult.objects.filter(status="READY")
+    assert waiting.args_kwargs["kwargs"] == {"image_id": image.pk}
+    assert tasks.run_pending() == 1  # the worker's
+    assert image.renditions.count() == len(images.SPECS)

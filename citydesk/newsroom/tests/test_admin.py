@@ -15,7 +15,7 @@ from PIL import Image as PILImage
 from citydesk.content import actions as content
 from citydesk.content import queries
 from citydesk.content.blocks import blocks_to_text
-from citydesk.content.models import Article, Channel, Person
+from citydesk.content.models import Article, Channel, Person, Topic
 from citydesk.newsroom import actions as workflow
 from citydesk.newsroom.models import Revision, SensitiveWord, Transition
 
@@ -483,3 +483,47 @@ def test_an_administrator_schedules_and_a_future_time_never_publishes(draft, peo
     article.refresh_from_db()
     assert (article.status, article.published_at) == (Status.SCHEDULED, at)
     assert article not in queries.live() and records(article) == (1, 1)
+
+
+def test_adding_an_article_or_a_topic_is_one_change(people):
+    """One save in the admin is one unit of work: one announcement, one set of follow-ups
+    (not a create, then an edit)."""
+    from citydesk.content import signals
+    from citydesk.core.testing import announced
+
+    chief = staff(people["chief"])
+    assert chief.post(f"{ADMIN}add/", form_data()).status_code == 302
+    (change,) = announced(signals.article_changed)
+    assert change["before"] is None and change["after"] is not None
+    article = Article.objects.get()
+    assert (article.status, article.version, article.created_by) == (
+        Status.DRAFT,
+        1,
+        people["chief"],
+    )
+
+    admin = Client()
+    admin.force_login(User.objects.create_superuser("root"))
+    response = admin.post(
+        "/admin/content/topic/add/",
+        {
+            "title": "古城夜游",
+            "slug": "guchengyeyou",
+            "intro": "",
+            "position": "0",
+            "is_published": "on",
+            "created_at_0": "2026-12-06",
+            "created_at_1": "10:00:00",
+            "topicarticle_set-TOTAL_FORMS": "1",
+            "topicarticle_set-INITIAL_FORMS": "0",
+            "topicarticle_set-MIN_NUM_FORMS": "0",
+            "topicarticle_set-MAX_NUM_FORMS": "1000",
+            "topicarticle_set-0-article": article.pk,
+            "topicarticle_set-0-position": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    (topic_change,) = announced(signals.related_changed)
+    assert topic_change["before"] is None and topic_change["model"] == "content.topic"
+    topic = Topic.objects.get()
+    assert list(topic.articles.values_list("pk", flat=True)) == [article.pk]
