@@ -228,20 +228,19 @@ def due(now: datetime | None = None) -> list[Feed]:
     ]
 
 
-def poll_due(now: datetime | None = None) -> list[PollResult]:
-    """Poll every feed that is due; a feed that fails in a way nobody foresaw is logged
-    and recorded, and the others are still polled."""
-    results = []
-    for feed in due(now):
-        try:
-            results.append(poll(feed, now=now))
-        except Exception as exc:
-            logger.exception("feed %s failed", feed.url)
-            Feed.objects.filter(pk=feed.pk).update(
-                last_error=f"{type(exc).__name__}: {exc}"[:2000],
-                last_polled_at=now or timezone.now(),
-            )
-    return results
+def poll_recorded(feed: Feed, *, now: datetime | None = None) -> PollResult | None:
+    """Poll `feed` (the worker's task); a failure nobody foresaw is logged and recorded on
+    the feed, where its editors see it, and is not raised: the feed is due again after
+    its interval, and one broken feed must never stop the others."""
+    try:
+        return poll(feed, now=now)
+    except Exception as exc:
+        logger.exception("feed %s failed", feed.url)
+        Feed.objects.filter(pk=feed.pk).update(
+            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+            last_polled_at=now or timezone.now(),
+        )
+        return None
 
 
 def enqueue_due(now: datetime | None = None) -> list[int]:

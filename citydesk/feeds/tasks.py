@@ -5,13 +5,16 @@ from citydesk.feeds import actions
 from citydesk.feeds.models import Feed
 
 
-# Not retried: the feed is due again after its interval, which is the retry.
+# Not retried: the feed is due again after its interval, which is the retry; its errors
+# are kept on the feed (last_error), where its editors look.
 @follow_up(Policy(max_attempts=1), label="抓取合作方订阅源")
 def poll_feed(feed_id: int) -> dict[str, int]:
     feed = Feed.objects.filter(pk=feed_id, active=True).first()
     if feed is None:
         raise Gone(f"feed {feed_id} was deleted or switched off")
-    result = actions.poll(feed)
+    result = actions.poll_recorded(feed)
+    if result is None:
+        return {"failed": 1}
     return {
         "imported": len(result.imported),
         "duplicates": result.duplicates,

@@ -10,9 +10,12 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from citydesk.content.models import Article
+from citydesk.core import tasks
 from citydesk.feeds import actions
+from citydesk.feeds import tasks as feed_tasks
 from citydesk.feeds.models import Feed, FeedItem
 
 pytestmark = pytest.mark.django_db
@@ -245,7 +248,11 @@ def test_a_feed_that_breaks_oddly_does_not_stop_the_others(server, monkeypatch):
         return real_poll(feed, **kwargs)
 
     monkeypatch.setattr(actions, "poll", poll)
-    actions.poll_due()
+    assert len(actions.enqueue_due()) == 3
+    tasks.run_pending()  # the polls, and what the imported article sets off
+    polls = DBTaskResult.objects.filter(task_path=feed_tasks.poll_feed.module_path)
+    assert [row.status for row in polls] == ["SUCCESSFUL"] * 3
+    assert tasks.failing() == []  # recorded on the feeds, where their editors look
     assert Article.objects.filter(title="照常抓取").exists()
     odd.refresh_from_db()
     broken.refresh_from_db()
