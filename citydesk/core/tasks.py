@@ -64,16 +64,21 @@ _worker_only: set[str] = set()
 
 
 def follow_up(
-    policy: Policy = DEFAULT_POLICY, *, label: str = "", after_commit: bool = True
+    policy: Policy = DEFAULT_POLICY,
+    *,
+    label: str = "",
+    after_commit: bool = True,
+    queue: str = "default",
 ) -> Callable[[Callable[..., Any]], Any]:
     """`@follow_up()` makes a module-level function a durable task with a retry policy;
     `label` names it for operators (in Chinese). `after_commit=False` leaves it to the
     worker even where the process that made the change runs follow-ups itself: for slow
-    work (image encoding) that must not hold up an editor's request."""
+    work (image encoding) that must not hold up an editor's request. A `queue` of its
+    own gets a worker thread of its own (slow fetches never hold up purges)."""
     from django_tasks import task
 
     def wrap(function: Callable[..., Any]) -> Any:
-        made = task()(function)
+        made = task(queue_name=queue)(function)
         _policies[made.module_path] = policy
         _labels[made.module_path] = label or function.__name__
         if not after_commit:
@@ -153,9 +158,9 @@ def _model() -> Any:
     return DBTaskResult
 
 
-def claim(result_id: str | None = None) -> Any:
-    """Take a READY task (that one, or the next due) for this process; None if there is
-    none or another process took it first.
+def claim(result_id: str | None = None, *, queue: str | None = None) -> Any:
+    """Take a READY task (that one, or the next due, of `queue` or any) for this process;
+    None if there is none or another process took it first.
 
     The update names the status it expects (compare-and-set), so two claimants never both
     get a row; on PostgreSQL the row lock also lets the next worker skip to another row
@@ -167,6 +172,8 @@ def claim(result_id: str | None = None) -> Any:
     model = _model()
     ready = model.objects.filter(id=result_id) if result_id else model.objects.ready()
     ready = ready.filter(status=TaskResultStatus.READY)
+    if queue is not None:
+        ready = ready.filter(queue_name=queue)
     if result_id is None and not ready.exists():
         return None
     with transaction.atomic():
@@ -248,11 +255,12 @@ def run_now(result_id: str) -> None:
         logger.exception("task %s could not run after commit; the worker will", result_id)
 
 
-def run_pending(limit: int | None = None) -> int:
-    """Run due tasks one by one until none is left (or `limit`); how many ran."""
+def run_pending(limit: int | None = None, *, queue: str | None = None) -> int:
+    """Run due tasks (of `queue`, or any) one by one until none is left (or `limit`);
+    how many ran."""
     done = 0
     while limit is None or done < limit:
-        row = claim()
+        row = claim(queue=queue)
         if row is None:
             break
         run_claimed(row)
@@ -310,10 +318,12 @@ def failing(limit: int = 50) -> list[Failing]:
     from django_tasks import TaskResultStatus
 
     model = _model()
-    failed = list(model.objects.failed().order_by("-finished_at")[:limit])
+    # Not the payloads: a change to a big channel names every article that shows it.
+    rows = model.objects.defer("args_kwargs", "return_value")
+    failed = list(rows.failed().order_by("-finished_at")[:limit])
     retrying = [
         row
-        for row in model.objects.filter(status=TaskResultStatus.READY)
+        for row in rows.filter(status=TaskResultStatus.READY)
         .exclude(traceback="")
         .order_by("-enqueued_at")[: limit * 4]
         if len(row.worker_ids) >= SHOW_AFTER_ATTEMPTS

@@ -4,10 +4,12 @@ from citydesk.core.tasks import Gone, Policy, follow_up
 from citydesk.feeds import actions
 from citydesk.feeds.models import Feed
 
+QUEUE = "feeds"  # a fetch may take its 20 s timeout: its own worker thread
+
 
 # Not retried: the feed is due again after its interval, which is the retry; its errors
 # are kept on the feed (last_error), where its editors look.
-@follow_up(Policy(max_attempts=1), label="抓取合作方订阅源")
+@follow_up(Policy(max_attempts=1), label="抓取合作方订阅源", queue=QUEUE)
 def poll_feed(feed_id: int) -> dict[str, int]:
     feed = Feed.objects.filter(pk=feed_id, active=True).first()
     if feed is None:

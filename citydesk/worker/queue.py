@@ -1,7 +1,8 @@
-"""The worker's task thread: runs the durable follow-ups (citydesk.core.tasks) as they
-come due, and every few seconds does the housekeeping no task can do for itself:
-queues the partner feeds that are due, puts back the tasks a dead process left running,
-and forgets finished tasks after a day."""
+"""The worker's task threads: each runs the durable follow-ups (citydesk.core.tasks) of
+its queue as they come due; the main one also does, every few seconds, the housekeeping
+no task can do for itself: queues the partner feeds that are due and puts back the tasks
+a dead process left running; and, hourly, forgets finished tasks (successful after a
+day, failed after a month)."""
 
 import logging
 import threading
@@ -17,32 +18,43 @@ logger = logging.getLogger("citydesk.worker")
 
 IDLE_SECONDS = 0.2  # how long an idle worker waits before it looks for tasks again
 HOUSEKEEPING_SECONDS = 5.0
-KEEP_FINISHED = timedelta(days=1)  # successful tasks are kept this long (failed: until retried)
+PRUNE_SECONDS = 3600.0
+KEEP_SUCCESSFUL = timedelta(days=1)
+KEEP_FAILED = timedelta(days=30)  # long enough to be seen and retried
 
 
 def housekeeping() -> None:
-    from django_tasks_db.models import DBTaskResult
-
     from citydesk.feeds import actions as feeds
 
     tasks.recover_abandoned()
     feeds.enqueue_due()
-    DBTaskResult.objects.successful().filter(
-        finished_at__lt=timezone.now() - KEEP_FINISHED
-    ).delete()
 
 
-def run_forever(stop_event: threading.Event) -> None:
-    """Until `stop_event` is set. A failure of the queue itself (the database away) is
-    logged and tried again; a failing task never stops the loop (core.tasks catches it)."""
-    next_housekeeping = 0.0
+def prune() -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    now = timezone.now()
+    DBTaskResult.objects.successful().filter(finished_at__lt=now - KEEP_SUCCESSFUL).delete()
+    DBTaskResult.objects.failed().filter(finished_at__lt=now - KEEP_FAILED).delete()
+
+
+def run_forever(
+    stop_event: threading.Event, *, queue: str | None = None, housekeeper: bool = True
+) -> None:
+    """Run `queue`'s tasks (every queue's: None) until `stop_event` is set; the
+    `housekeeper` also keeps the queue. A failure of the queue itself (the database away)
+    is logged and tried again; a failing task never stops the loop (core.tasks catches it)."""
+    next_housekeeping = next_prune = 0.0
     while not stop_event.is_set():
         ran = 0
         try:
-            if time.monotonic() >= next_housekeeping:
+            if housekeeper and time.monotonic() >= next_housekeeping:
                 housekeeping()
                 next_housekeeping = time.monotonic() + HOUSEKEEPING_SECONDS
-            ran = tasks.run_pending(limit=100)
+            if housekeeper and time.monotonic() >= next_prune:
+                prune()
+                next_prune = time.monotonic() + PRUNE_SECONDS
+            ran = tasks.run_pending(limit=100, queue=queue)
         except Exception:
             logger.exception("task queue failed; retrying")
         if not ran:

@@ -37,6 +37,11 @@ def vanished(n: int) -> None:
     raise Gone(f"article {n} was deleted")
 
 
+@follow_up(queue="feeds")
+def slow(n: int) -> None:
+    calls.append(("slow", n))
+
+
 @pytest.fixture(autouse=True)
 def _fresh():
     calls.clear()
@@ -128,6 +133,15 @@ def test_a_malformed_payload_fails_with_its_reason_and_the_worker_goes_on():
     assert row(lost).status == "FAILED" and "nowhere" in row(lost).traceback
     assert row(good).status == "SUCCESSFUL"
     assert calls == [("flaky", 6)]
+
+
+def test_each_queue_has_its_own_runner():
+    slow.enqueue(n=1)
+    flaky.enqueue(n=2)
+    assert tasks.run_pending(queue="default") == 1
+    assert calls == [("flaky", 2)]  # the other queue's task waits for its own thread
+    assert tasks.run_pending(queue="feeds") == 1
+    assert calls == [("flaky", 2), ("slow", 1)]
 
 
 def test_a_change_rolled_back_leaves_no_task():

@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from citydesk.feeds import tasks as feed_tasks
 from citydesk.worker import queue, scheduler
 
 
@@ -50,9 +51,21 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, request_stop)
         scheduler.warm_up()
         logger.info("citydesk worker started (pid %d)", os.getpid())
-        runner = threading.Thread(target=queue.run_forever, args=(stop,), name="tasks", daemon=True)
-        runner.start()
+        # Feeds in a thread of their own: a slow partner never holds up a purge.
+        runners = [
+            threading.Thread(
+                target=queue.run_forever,
+                args=(stop,),
+                kwargs={"queue": name, "housekeeper": name == "default"},
+                name=f"tasks-{name}",
+                daemon=True,
+            )
+            for name in ("default", feed_tasks.QUEUE)
+        ]
+        for runner in runners:
+            runner.start()
         scheduler.run_forever(stop, parent_pid=options["parent_pid"])
-        runner.join(timeout=30)
+        for runner in runners:
+            runner.join(timeout=30)
         connection.close()
         logger.info("citydesk worker stopped (pid %d)", os.getpid())
