@@ -524,16 +524,29 @@ def save_image(image: Image) -> Image:
     """Store a new or edited library image (the admin's form fills it, checked); its
     renditions are made again when the file or the focal point changed."""
     with transaction.atomic():
-        stored = Image.objects.filter(pk=image.pk).values("file", "focal_x", "focal_y").first()
+        stored = Image.objects.filter(pk=image.pk).values(*_RENDERED_FROM).first()
         image.save()
-        if stored is not None and (
-            stored["file"] != image.file.name
-            or (stored["focal_x"], stored["focal_y"]) != (image.focal_x, image.focal_y)
-        ):
+        if stored is not None and stored != _rendered_from(image):
+            old = [r.file for r in image.renditions.all()]
             image.renditions.all().delete()
+
+            def delete_files() -> None:
+                for file in old:
+                    file.delete(save=False)
+
+            # Their files go once the change is kept, not before (a rollback keeps them).
+            transaction.on_commit(delete_files)
         if stored is None or not image.renditions.exists():
             signals.image_saved.enqueue(image_id=image.pk)
     return image
+
+
+# What an image's renditions are made from: change one and they are made again.
+_RENDERED_FROM = ("file", "focal_x", "focal_y")
+
+
+def _rendered_from(image: Image) -> dict[str, Any]:
+    return {"file": image.file.name, "focal_x": image.focal_x, "focal_y": image.focal_y}
 
 
 def delete_image(image: Image) -> None:
@@ -554,6 +567,10 @@ def make_renditions(image_id: int) -> int:
         rendition = Rendition(image=image, spec=name)
         try:
             with transaction.atomic():
+                # Edited while this one rendered: the edit's own task makes the new ones.
+                source = Image.objects.select_for_update().filter(pk=image_id)
+                if source.values(*_RENDERED_FROM).first() != _rendered_from(image):
+                    return made
                 rendition.file = ContentFile(data, name=f"{image.pk}-{name}.webp")
                 rendition.save()
         except IntegrityError:

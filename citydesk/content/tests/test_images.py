@@ -3,6 +3,7 @@ cropped around the focal point."""
 
 import io
 import zlib
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -210,3 +211,33 @@ def test_renditions_are_left_to_the_worker_not_made_after_the_uploads_commit(
     assert waiting.args_kwargs["kwargs"] == {"image_id": image.pk}
     assert tasks.run_pending() == 1  # the worker's
     assert image.renditions.count() == len(images.SPECS)
+
+
+def test_an_edited_focal_point_replaces_the_renditions_and_their_files(
+    django_capture_on_commit_callbacks,
+):
+    image = actions.create_image("moved.jpg", picture((1600, 900)))
+    tasks.run_pending()
+    old = [r.file.path for r in image.renditions.all()]
+    assert len(old) == len(images.SPECS)
+    image.focal_x = 0.1
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.save_image(image)
+    assert not image.renditions.exists()
+    assert not any(Path(path).exists() for path in old)  # no orphans on disk
+    tasks.run_pending()
+    assert image.renditions.count() == len(images.SPECS)
+
+
+def test_renditions_of_an_image_edited_meanwhile_are_left_to_the_edits_task(monkeypatch):
+    image = actions.create_image("race.jpg", picture())
+    real_render = images.render
+
+    def render_then_edit(img, spec):  # an editor moves the focal point mid-render
+        data = real_render(img, spec)
+        Image.objects.filter(pk=img.pk).update(focal_y=0.9)
+        return data
+
+    monkeypatch.setattr(images, "render", render_then_edit)
+    assert actions.make_renditions(image.pk) == 0
+    assert not image.renditions.exists()
