@@ -83,9 +83,10 @@ def may_edit(user: User, article: Article) -> bool:
         return False
     if allows(role, Action.EDIT_OTHERS):
         return True
-    own = article.created_by_id is not None and article.created_by_id == user.pk
     return (
-        own and allows(role, Action.EDIT_OWN) and article.status in (Status.DRAFT, Status.RETURNED)
+        workflow.is_writer(user, article)
+        and allows(role, Action.EDIT_OWN)
+        and article.status in (Status.DRAFT, Status.RETURNED)
     )
 
 

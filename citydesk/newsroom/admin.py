@@ -21,7 +21,7 @@ from citydesk.content.admin import focal_field, inline_rows, saved_by_the_door
 from citydesk.content.blocks import blocks_to_text, text_to_blocks
 from citydesk.content.models import Article, ArticleCredit, Channel, Image
 from citydesk.newsroom import actions as newsroom
-from citydesk.newsroom import records, sensitive, workflow
+from citydesk.newsroom import records, revisions, sensitive, workflow
 from citydesk.newsroom.models import SensitiveWord, Transition
 from citydesk.newsroom.roles import Action, allows, role_of
 from citydesk.search import queries as search_queries
@@ -186,9 +186,7 @@ class ArticleForm(forms.ModelForm):
         try:
             if stored is not None and stored.status in RELEASED:
                 # As the editor does for a released piece: only words it did not hold.
-                held = {hit.word for hit in sensitive.check_article(stored)}
-                new = [hit for hit in sensitive.check(text) if hit.word not in held]
-                self.edit_note = newsroom.let_through(self.user, new, override)
+                self.edit_note = revisions.new_words_note(self.user, stored, text, override)
             if cleaned.get("step"):
                 newsroom.check(
                     self.user,

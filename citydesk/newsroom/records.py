@@ -10,9 +10,9 @@ from django.contrib.auth.models import AnonymousUser, User
 
 from citydesk.content import actions as content
 from citydesk.content.models import Article, Channel, Person, Tag
+from citydesk.newsroom import revisions
 from citydesk.newsroom.actions import display_name
 from citydesk.newsroom.models import Revision
-from citydesk.newsroom.revisions import TEXT_FIELDS
 
 
 def admin_save(
@@ -36,6 +36,6 @@ def admin_save(
         version=article.version,
         author=actor,
         author_name=display_name(actor) if actor is not None else "系统",
-        fields={field: getattr(article, field) for field in TEXT_FIELDS},
+        fields=revisions.text_of(article),
         note=(note or "在后台保存")[:200],
     )

@@ -62,7 +62,7 @@ class StaleEdit(EditError):
         self.refused = refused
 
 
-def _fields(article: Article) -> dict[str, Any]:
+def text_of(article: Article) -> dict[str, Any]:
     return {name: getattr(article, name) for name in TEXT_FIELDS}
 
 
@@ -114,21 +114,21 @@ def save_text(
                 applied=False,
                 author=user,
                 author_name=display_name(user),
-                fields={**_fields(current), **checked},
+                fields={**text_of(current), **checked},
                 note=note or "未采用：保存时稿件已被他人修改",
             )
             stale = StaleEdit(current.revisions.filter(applied=True).first(), refused)
         else:
             stale = None
             if current.status in (Article.Status.PUBLISHED, Article.Status.SCHEDULED):
-                note = _checked_words(user, current, checked, override_reason) or note
+                note = new_words_note(user, current, checked, override_reason) or note
             content.edit_article(current, checked, channels=channels, new_version=True)
             Revision.objects.create(
                 article=current,
                 version=current.version,
                 author=user,
                 author_name=display_name(user),
-                fields=_fields(current),
+                fields=text_of(current),
                 note=note,
             )
     if stale is not None:
@@ -139,7 +139,7 @@ def save_text(
     return article
 
 
-def _checked_words(
+def new_words_note(
     user: User, current: Article, checked: dict[str, Any], override_reason: str
 ) -> str:
     """The sensitive-word check on an edit of a released piece: only words it did not
@@ -177,7 +177,7 @@ def create_draft(
             version=1,
             author=user,
             author_name=display_name(user),
-            fields=_fields(article),
+            fields=text_of(article),
             note="新建",
         )
     return article

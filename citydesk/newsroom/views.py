@@ -44,11 +44,6 @@ def _time(at: str) -> datetime | None:
         return None
 
 
-def offered(user: User, article: Article) -> list[workflow.Step]:
-    """The steps to offer on this article (the table decides; the actions check again)."""
-    return workflow.offered(user, article)
-
-
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)  # login_required: never anonymous here
@@ -56,7 +51,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if board.role is None:
         raise PermissionDenied("你不在编辑部的任何角色中")
     for article in [*board.my_drafts, *board.waiting, *board.scheduled, *board.published_today]:
-        article.steps = offered(user, article)  # type: ignore[attr-defined]
+        article.steps = workflow.offered(user, article)  # type: ignore[attr-defined]
     context: dict[str, Any] = {
         **admin.site.each_context(request),  # the admin's header, nav and theme
         "board": board,
@@ -122,7 +117,7 @@ def _editor_context(
         editable = actions.may_edit(user, article)
         # Only someone who may edit holds the lock; a reader of the page just sees it.
         holder = locks.take(user, article) if editable else locks.holder(article)
-        steps = offered(user, article)
+        steps = workflow.offered(user, article)
         context |= {
             "editable": editable,
             "lock": holder if holder is not None and holder.user_id != user.pk else None,
