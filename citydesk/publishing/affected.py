@@ -30,7 +30,7 @@ from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 from django.db.models import Model, Q
-from django.urls import NoReverseMatch, Resolver404, resolve
+from django.urls import NoReverseMatch
 from django.utils import timezone
 
 from citydesk.content.models import (
@@ -148,8 +148,6 @@ SITEMAP_NEWS = PageType("syndication:news_sitemap")
 SITEMAP_PAGES = PageType("syndication:pages_sitemap")
 SITEMAP_MONTH = PageType("syndication:articles_sitemap")
 
-LIST_TYPES = {t.route: t for t in (HOME, CHANNEL, TOPIC, TOPIC_LIST, PERSON, TAG)}
-
 
 def _url_set(*urls: str | None) -> set[str]:
     return {url for url in urls if url is not None}
@@ -163,17 +161,13 @@ class Affected:
     """The URLs a change makes stale, before the cache folder is consulted."""
 
     urls: set[str] = field(default_factory=set)
-    # List URLs (first pages) whose every page is stale: the list and its numbered pages.
-    lists: set[str] = field(default_factory=set)
+    # Lists whose every page is stale (their numbered pages found in the cache folder):
+    # first page's URL -> its page type and route arguments.
+    lists: dict[str, tuple[PageType, dict[str, Any]]] = field(default_factory=dict)
     # Article id -> page count known to the caller; every cached page of it is stale.
     articles: dict[int, int] = field(default_factory=dict)
     # Every cached HTML page is stale (a change to the nav, which every page shows).
     every_page: bool = False
-    # List URL -> its page type and route arguments, for those added by type here; other
-    # list URLs are looked up in the URL conf when resolved.
-    list_routes: dict[str, tuple[PageType, dict[str, Any]]] = field(
-        default_factory=dict, repr=False, compare=False
-    )
 
     def __bool__(self) -> bool:
         return bool(self.urls or self.lists or self.articles or self.every_page)
@@ -181,27 +175,18 @@ class Affected:
     def add_article(self, article_id: int, page_count: int = 1) -> None:
         self.articles[article_id] = max(page_count, self.articles.get(article_id, 1))
 
-    def add_feeds(self, list_url: str) -> None:
-        """The feeds of the list at `list_url` (none if that list has no feed)."""
-        route = self._route_of(list_url)
-        if route is not None:
-            page_type, kwargs = route
-            self.urls.update(page_type.feed_urls(**kwargs))
-
     def add_list(self, page_type: PageType, *, feeds: bool = True, **kwargs: Any) -> None:
         """Every page of a list of `page_type` (and, with `feeds`, its feeds)."""
         url = page_type.url(**kwargs)
         if url is None:
             return
-        self.lists.add(url)
-        self.list_routes[url] = (page_type, kwargs)
+        self.lists[url] = (page_type, kwargs)
         if feeds:
             self.urls.update(page_type.feed_urls(**kwargs))
 
     def update(self, other: "Affected") -> None:
         self.urls |= other.urls
-        self.lists |= other.lists
-        self.list_routes.update(other.list_routes)
+        self.lists.update(other.lists)
         for article_id, count in other.articles.items():
             self.add_article(article_id, count)
         self.every_page = self.every_page or other.every_page
@@ -210,12 +195,9 @@ class Affected:
         """Concrete URL paths: each list's and article's pages, found in the cache folder."""
         cache = cache or PageCache()
         found = set(self.urls)
-        for url in self.lists:
+        for url, (page_type, kwargs) in self.lists.items():
             found.add(url)
-            route = self._route_of(url)
-            if route is not None:
-                page_type, kwargs = route
-                found.update(page_type.cached_later_pages(cache, **kwargs))
+            found.update(page_type.cached_later_pages(cache, **kwargs))
         for article_id, count in self.articles.items():
             found.update(
                 _url_set(*(ARTICLE.page_url(n, pk=article_id) for n in range(1, count + 1)))
@@ -224,16 +206,6 @@ class Affected:
         if self.every_page:
             found.update(cached_pages(cache))
         return sorted(found)
-
-    def _route_of(self, list_url: str) -> tuple[PageType, dict[str, Any]] | None:
-        if list_url in self.list_routes:
-            return self.list_routes[list_url]
-        try:
-            match = resolve(list_url)
-        except Resolver404:
-            return None
-        page_type = LIST_TYPES.get(match.view_name)
-        return None if page_type is None else (page_type, match.kwargs)
 
 
 def _numbered_dirs(cache: PageCache, url: str) -> list[int]:
@@ -389,23 +361,10 @@ def _month_sitemaps(published: Iterable[datetime | None]) -> set[str]:
 # Channels, topics, people and tags ------------------------------------------------------
 
 
-def snapshot(model: type[Model], pk: Any) -> dict[str, Any] | None:
-    """The watched fields of a stored channel, topic, person or tag (None if none)."""
-    fields = WATCHED[model]
-    return model._default_manager.filter(pk=pk).values(*fields).first()
-
-
 def _watched(model: type[Model], state: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The watched fields of a state that may hold more (every concrete field, by attname).
-
-    A foreign key is read by attname ("parent_id") or, failing that, by name ("parent").
-    """
-    if state is None:
-        return None
-    return {
-        name: state[name] if name in state else state.get(name.removesuffix("_id"))
-        for name in WATCHED[model]
-    }
+    """The watched fields of a state that holds every field (by attname, as
+    citydesk.content.actions.related_state gives it)."""
+    return None if state is None else {name: state[name] for name in WATCHED[model]}
 
 
 def for_related_change(

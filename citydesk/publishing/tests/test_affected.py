@@ -123,7 +123,8 @@ def test_cached_later_pages_of_lists_and_articles_are_found_on_disk(settings, tm
     cache = PageCache()
     for url in ["/suzhou/page/2/", "/suzhou/page/7/", "/guonei/page/2/", "/a/1/5/"]:
         assert cache.write(url, b"x", rendered_since=time.time())
-    change = affected.Affected(lists={"/suzhou/"}, articles={1: 1})
+    change = affected.Affected(articles={1: 1})
+    change.add_list(affected.CHANNEL, slug="suzhou", feeds=False)
     assert change.resolve() == [
         "/a/1/",
         "/a/1/5/",
@@ -167,14 +168,14 @@ def test_a_bulk_import_purges_the_lists_of_its_live_articles():
 
 def related(model, pk, old, article_ids=()):
     return set(
-        urls(affected.for_related_change(model, old, affected.snapshot(model, pk), article_ids))
+        urls(affected.for_related_change(model, old, actions.related_state(model, pk), article_ids))
     )
 
 
 def test_a_new_bio_purges_the_persons_pages_only():
     item = article()
     person = Person.objects.get(name="沈清")
-    old = affected.snapshot(Person, person.pk)
+    old = actions.related_state(Person, person.pk)
     Person.objects.filter(pk=person.pk).update(bio="资深记者")
     assert related(Person, person.pk, old, [item.pk]) == {f"/people/{person.slug}/"}
 
@@ -182,7 +183,7 @@ def test_a_new_bio_purges_the_persons_pages_only():
 def test_renaming_a_person_purges_their_pages_and_the_articles_naming_them():
     item = article(channels=["pinglun"])
     person = Person.objects.get(name="沈清")
-    old = affected.snapshot(Person, person.pk)
+    old = actions.related_state(Person, person.pk)
     Person.objects.filter(pk=person.pk).update(name="沈青", slug="shen-qing")
     found = related(Person, person.pk, old, [item.pk])
     assert {f"/people/{person.slug}/", "/people/shen-qing/", f"/a/{item.pk}/"} <= found
@@ -193,7 +194,7 @@ def test_renaming_a_person_purges_their_pages_and_the_articles_naming_them():
 def test_renaming_a_tag_purges_its_pages_and_the_articles_showing_it():
     item = article(tags=["运河"])
     tag = Tag.objects.get(name="运河")
-    old = affected.snapshot(Tag, tag.pk)
+    old = actions.related_state(Tag, tag.pk)
     Tag.objects.filter(pk=tag.pk).update(name="大运河")
     found = related(Tag, tag.pk, old, [item.pk])
     assert {"/tag/运河/", f"/a/{item.pk}/"} <= found and "/suzhou/" not in found
@@ -202,10 +203,10 @@ def test_renaming_a_tag_purges_its_pages_and_the_articles_showing_it():
 def test_a_channel_description_shows_on_its_own_pages_only():
     item = article()
     suzhou = Channel.objects.get(slug="suzhou")
-    old = affected.snapshot(Channel, suzhou.pk)
+    old = actions.related_state(Channel, suzhou.pk)
     Channel.objects.filter(pk=suzhou.pk).update(description="新的简介")
     change = affected.for_related_change(
-        Channel, old, affected.snapshot(Channel, suzhou.pk), [item.pk]
+        Channel, old, actions.related_state(Channel, suzhou.pk), [item.pk]
     )
     assert not change.every_page
     assert set(change.resolve()) == {"/suzhou/", "/suzhou/rss.xml", "/suzhou/atom.xml"}
@@ -216,7 +217,7 @@ def test_renaming_a_nav_channel_purges_every_cached_page_but_not_feeds():
     for url in ["/", "/a/1/", "/a/1/2/", "/people/李明/", "/guonei/page/2/", "/rss.xml"]:
         assert cache.write(url, b"x", rendered_since=time.time())
     guonei = Channel.objects.get(slug="guonei")
-    old = affected.snapshot(Channel, guonei.pk)
+    old = actions.related_state(Channel, guonei.pk)
     Channel.objects.filter(pk=guonei.pk).update(name="国内要闻")
     found = related(Channel, guonei.pk, old)
     assert {"/", "/a/1/", "/a/1/2/", "/people/李明/", "/guonei/page/2/"} <= found
@@ -227,10 +228,10 @@ def test_renaming_a_channel_outside_the_nav_purges_its_articles_not_everything()
     suzhou = Channel.objects.get(slug="suzhou")
     gusu = Channel.objects.create(name="姑苏", slug="gusu", parent=suzhou, in_nav=False)
     item = article(channels=["gusu"])
-    old = affected.snapshot(Channel, gusu.pk)
+    old = actions.related_state(Channel, gusu.pk)
     Channel.objects.filter(pk=gusu.pk).update(name="姑苏区", slug="gusuqu")
     change = affected.for_related_change(
-        Channel, old, affected.snapshot(Channel, gusu.pk), [item.pk]
+        Channel, old, actions.related_state(Channel, gusu.pk), [item.pk]
     )
     assert not change.every_page
     found = set(change.resolve())
@@ -241,7 +242,7 @@ def test_renaming_a_channel_outside_the_nav_purges_its_articles_not_everything()
 def test_moving_a_channel_purges_both_parents():
     suzhou, guonei = Channel.objects.get(slug="suzhou"), Channel.objects.get(slug="guonei")
     gusu = Channel.objects.create(name="姑苏", slug="gusu", parent=suzhou, in_nav=False)
-    old = affected.snapshot(Channel, gusu.pk)
+    old = actions.related_state(Channel, gusu.pk)
     Channel.objects.filter(pk=gusu.pk).update(parent=guonei)
     assert {"/suzhou/", "/guonei/", "/gusu/"} <= related(Channel, gusu.pk, old)
 
@@ -249,7 +250,7 @@ def test_moving_a_channel_purges_both_parents():
 def test_a_topic_edit_purges_its_pages_the_topic_list_and_home():
     item = article()
     topic = actions.create_topic("运河专题", [item], slug="yunhe")
-    old = affected.snapshot(Topic, topic.pk)
+    old = actions.related_state(Topic, topic.pk)
     Topic.objects.filter(pk=topic.pk).update(title="大运河专题")
     found = related(Topic, topic.pk, old, [item.pk])
     assert found == {
@@ -265,10 +266,10 @@ def test_a_topic_edit_purges_its_pages_the_topic_list_and_home():
 def test_saving_without_a_change_purges_nothing_but_a_topics_own_pages():
     item = article()
     person = Person.objects.get(name="沈清")
-    same = affected.snapshot(Person, person.pk)
+    same = actions.related_state(Person, person.pk)
     assert not affected.for_related_change(Person, same, same, [item.pk])
     topic = actions.create_topic("运河专题", [item], slug="yunhe")
-    same = affected.snapshot(Topic, topic.pk)
+    same = actions.related_state(Topic, topic.pk)
     # Its article list may have been edited alongside.
     found = set(affected.for_related_change(Topic, same, same, [item.pk]).resolve())
     assert "/zhuanti/yunhe/" in found and "/zhuanti/" not in found
@@ -278,8 +279,8 @@ def test_a_deleted_tag_purges_its_old_pages():
     item = article(tags=["运河"])
     tag = Tag.objects.get(name="运河")
     pk = tag.pk
-    old = affected.snapshot(Tag, pk)
+    old = actions.related_state(Tag, pk)
     tag.delete()
-    assert affected.snapshot(Tag, pk) is None
+    assert actions.related_state(Tag, pk) is None
     found = set(affected.for_related_change(Tag, old, None, [item.pk]).resolve())
     assert {"/tag/运河/", f"/a/{item.pk}/"} <= found
