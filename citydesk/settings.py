@@ -173,9 +173,7 @@ LOGGING = {
 # What follows a content change (search index, purges, renditions, feed polls) is a task
 # stored in the change's transaction (citydesk.core.tasks); `citydesk worker` runs them.
 # Queues: each has a worker thread of its own ("feeds": partners' slow fetches).
-TASKS = {
-    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "feeds"]}
-}
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "feeds"]}}
 # The process that made a change runs its follow-ups right after the commit, so a publish
 # is live at once; the worker runs what that missed. 0 leaves everything to the worker.
 CITYDESK_TASKS_AFTER_COMMIT = os.environ.get("CITYDESK_TASKS_AFTER_COMMIT", "1") == "1"
