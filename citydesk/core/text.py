@@ -9,6 +9,9 @@
                 text (jieba's full mode): sub-words (农业 in 中国农业发展银行) and words that
                 straddle the accurate cut (市委 in 苏州市/委) are indexed too
     query       each query word must match; a multi-word chunk also scores as a phrase
+    fragments   what a reader typed, as character sequences: overlapping bigrams (and the
+                set of single characters) of folded text, so that a piece of a headline
+                cut in the middle of a word is still found (see docs/search.md)
 
 The local dictionary (`Segmenter.use_words`) changes at run time. A word added after an
 article was indexed is still found in it: the query matches a local word either whole or
@@ -37,10 +40,12 @@ if TYPE_CHECKING:
 MAX_TOKEN_CHARS = 60  # PostgreSQL drops lexemes over 2 KB; nobody types a 60-character word
 _TOKEN = re.compile(rf"[^\W_]{{1,{MAX_TOKEN_CHARS}}}")
 _LONGER_TOKEN = re.compile(rf"[^\W_]{{2,{MAX_TOKEN_CHARS}}}")
+_RUN = re.compile(r"[^\W_]+")
 # Characters that the C libraries below must never see (OpenCC cannot encode surrogates).
 _UNSAFE = re.compile(r"[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_QUERY_CHARS = 100
 MAX_QUERY_TERMS = 16
+MAX_FRAGMENTS = 8
 LOCAL_WORD_MAX_CHARS = 30
 
 
@@ -183,7 +188,34 @@ segmenter = Segmenter()
 
 def index_text(text: str) -> str:
     """Text as the index stores it: folded, segmented, tokens joined by spaces."""
-    return " ".join(segmenter.index_tokens(fold(text)))
+    return index_words(fold(text))
+
+
+def index_words(folded: str) -> str:
+    """Already folded text as the word index stores it (see `index_text`)."""
+    return " ".join(segmenter.index_tokens(folded))
+
+
+# ---------------------------------------------------------------------------------------
+# Character sequences
+#
+# Words alone miss what readers paste: a piece of a headline cut inside a word (营商环 of
+# 营商环境). The character index holds every pair of neighbouring letters or digits (the
+# bigrams that Elasticsearch's cjk analyzer makes), so a fragment of two or more
+# characters is the phrase of its bigrams; a one-character fragment is looked up among the
+# characters a text has. The backends keep runs of letters and digits apart, so that a
+# phrase never matches across punctuation.
+
+
+def bigram_runs(folded: str) -> list[list[str]]:
+    """Overlapping pairs of characters of each run of letters and digits of folded text
+    (a run of one character has none)."""
+    return [list(map(str.__add__, r, r[1:])) for r in _RUN.findall(folded) if len(r) > 1]
+
+
+def char_set(folded: str) -> list[str]:
+    """Every letter and digit of folded text, once each, in order of code point."""
+    return sorted({c for r in _RUN.findall(folded) for c in r})
 
 
 # ---------------------------------------------------------------------------------------
@@ -215,17 +247,22 @@ class Group:
 
 @dataclass
 class Query:
+    """A reader's query two ways: as words (`groups`) and as the character sequences
+    between spaces and punctuation (`fragments`, folded); a backend ranks articles holding
+    the fragments above those holding the words (see docs/search.md)."""
+
     raw: str
     groups: list[Group] = field(default_factory=list)
     notice: str = ""  # why the query was cut short or is empty, for the reader
+    fragments: tuple[str, ...] = ()
 
     @property
     def is_empty(self) -> bool:
-        return not self.groups
+        return not self.groups and not self.fragments
 
     def words(self) -> list[str]:
-        """Every token a match may show, for highlighting."""
-        seen: dict[str, None] = {}
+        """Every fragment and token a match may show, for highlighting."""
+        seen: dict[str, None] = dict.fromkeys(self.fragments)
         for group in self.groups:
             for term in group.terms:
                 for alternative in term.alternatives:
@@ -244,6 +281,7 @@ def parse_query(raw: str, *, prefix: bool = False) -> Query:
         text = text[:MAX_QUERY_CHARS]
         query.notice = f"搜索词过长，只用了前 {MAX_QUERY_CHARS} 个字"
     chunks = _TOKEN.findall(fold(text))
+    query.fragments = tuple(dict.fromkeys(chunks))[:MAX_FRAGMENTS]
     local = segmenter.local_words
     seen: set[Term] = set()
     count = 0

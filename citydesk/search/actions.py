@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from citydesk.content.models import Article, ArticleCredit
-from citydesk.core.text import index_text, parse_query
+from citydesk.core.text import fold, index_words, parse_query
 from citydesk.search import dictionary
 from citydesk.search.backends import get_backend
 from citydesk.search.backends.base import Filters, IndexDocument, SearchBackend
@@ -85,14 +85,18 @@ def documents(article_ids: Iterable[int]) -> list[IndexDocument]:
             row["source"],
             row["byline_organization"],
         ]
+        title = fold(f"{row['title']}\n{row['subtitle']}")
+        body = fold(f"{row['summary']}\n{body_text(row['body'] or [])}")
         docs.append(
             IndexDocument(
                 article_id=row["pk"],
-                title=index_text(f"{row['title']}\n{row['subtitle']}"),
-                body=index_text(f"{row['summary']}\n{body_text(row['body'] or [])}"),
-                meta=index_text("\n".join(meta)),
+                title=index_words(title),
+                body=index_words(body),
+                meta=index_words(fold("\n".join(meta))),
                 published_at=published_at,
                 source=row["source"],
+                folded_title=title,
+                folded_body=body,
             )
         )
     return docs

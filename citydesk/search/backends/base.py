@@ -6,13 +6,15 @@ never sees what a reader typed, so no query string can reach the database's own 
 syntax. A feature a backend lacks raises NotImplementedError.
 """
 
-from collections.abc import Iterable, Iterator
+import enum
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.utils import CursorWrapper
 
 from citydesk.core.text import Query
 
@@ -21,7 +23,9 @@ SECONDS_PER_DAY = 86_400
 
 @dataclass(frozen=True)
 class IndexDocument:
-    """One article as the index holds it; the three text fields are space-joined tokens."""
+    """One article as the index holds it: the title, body and meta fields are space-joined
+    word tokens; folded_title and folded_body the folded text itself, for the character
+    index (`citydesk.core.text.bigram_runs`)."""
 
     article_id: int
     title: str
@@ -29,6 +33,8 @@ class IndexDocument:
     meta: str  # tags, people, source: what the page names besides its text
     published_at: datetime
     source: str = ""
+    folded_title: str = ""
+    folded_body: str = ""
 
 
 @dataclass(frozen=True)
@@ -42,10 +48,21 @@ class Filters:
     source: str = ""
 
 
+class Tier(enum.IntEnum):
+    """How an article holds a query, strongest first: the order of results comes first
+    from this, then from the score (see docs/search.md)."""
+
+    TITLE = 1  # every fragment, as typed, in the title
+    TEXT = 2  # every fragment in the title or the body
+    ALL_WORDS = 3  # every word
+    SOME_WORDS = 4  # some of the words (only where few articles hold the whole query)
+
+
 @dataclass(frozen=True)
 class Hit:
     article_id: int
-    score: float  # higher is better; comparable within one result list only
+    score: float  # higher is better; comparable within one tier of one result list only
+    tier: int = Tier.ALL_WORDS
 
 
 @dataclass
@@ -61,7 +78,8 @@ class SearchBackend:
     RECENCY_WEIGHT (how much more a brand-new article scores than an old one: 0.1 = 10%)
     and RECENCY_DAYS (the age at which half of that boost is gone); RANK_LIMIT (a query
     matching more articles than this is ranked among the newest RANK_LIMIT: ranking costs
-    time for every match); DATABASE (the database alias).
+    time for every match); WEAK_LIMIT (where at most this many articles hold the whole
+    query, those with some of its words follow them); DATABASE (the database alias).
     """
 
     vendor = ""  # the database vendor this backend needs
@@ -75,6 +93,7 @@ class SearchBackend:
         self.recency_weight = float(options.get("RECENCY_WEIGHT", 0.1))
         self.recency_days = float(options.get("RECENCY_DAYS", 365.0))
         self.rank_limit = max(1, int(options.get("RANK_LIMIT", 5000)))
+        self.weak_limit = max(0, int(options.get("WEAK_LIMIT", 100)))
 
     @property
     def connection(self) -> BaseDatabaseWrapper:
@@ -104,11 +123,48 @@ class SearchBackend:
         count: bool = True,
         title_only: bool = False,
     ) -> Results:
-        """Matches of `query`, best first (sort="relevance") or newest first ("time").
+        """Matches of `query`, best first (sort="relevance": by tier, then score) or newest
+        first ("time"; the articles of tiers 1 to 3).
 
         `count=False` skips counting every match (total is then the hits' length);
         `title_only` matches titles alone (suggestions as you type).
         """
+        if query.is_empty:
+            return Results(total=0)
+        with self.connection.cursor() as cursor:
+            matcher = self.matcher(cursor, query, filters, title_only=title_only)
+            if sort != "relevance":
+                hits = matcher.by_time(limit, offset)
+            elif title_only or not (query.fragments and query.groups):
+                hits = matcher.ranked(limit, offset)
+            else:
+                total = matcher.count()
+                if total <= min(self.weak_limit, self.rank_limit):
+                    return self._with_weak_tier(matcher, total, limit, offset, count)
+                hits = matcher.ranked(limit, offset)
+                return Results(total=total if count else offset + len(hits), hits=hits)
+            # The hits tell the total only when they are all there is.
+            if count and (offset or len(hits) == limit):
+                return Results(total=matcher.count(), hits=hits)
+            return Results(total=offset + len(hits), hits=hits)
+
+    def _with_weak_tier(
+        self, matcher: "Matcher", total: int, limit: int, offset: int, count: bool
+    ) -> Results:
+        """Few articles hold the whole query: those with some of its words follow them."""
+        hits = matcher.ranked(total, 0)
+        held = [h.article_id for h in hits]
+        if offset + limit > total:
+            hits += matcher.ranked(offset + limit - total, 0, weak=True, exclude=held)
+        hits = hits[offset : offset + limit]
+        if count:
+            return Results(total=total + matcher.count(weak=True, exclude=held), hits=hits)
+        return Results(total=offset + len(hits), hits=hits)
+
+    def matcher(
+        self, cursor: CursorWrapper, query: Query, filters: Filters, *, title_only: bool
+    ) -> "Matcher":
+        """The statements of one search on this backend."""
         raise NotImplementedError
 
     def indexed_ids(self, after: int = 0, limit: int = 1000) -> list[int]:
@@ -126,3 +182,22 @@ class SearchBackend:
         while ids := self.indexed_ids(after, batch):
             yield from ids
             after = ids[-1]
+
+
+class Matcher:
+    """One query under its filters on one backend: the articles of tiers 1 to 3 (those
+    holding its fragments or all its words) or, with `weak`, of tier 4 (some words)."""
+
+    def count(self, *, weak: bool = False, exclude: Sequence[int] = ()) -> int:
+        raise NotImplementedError
+
+    def by_time(self, limit: int, offset: int) -> list[Hit]:
+        """Newest first."""
+        raise NotImplementedError
+
+    def ranked(
+        self, limit: int, offset: int, *, weak: bool = False, exclude: Sequence[int] = ()
+    ) -> list[Hit]:
+        """Best first: by tier, then score; a query that matches more than RANK_LIMIT
+        articles is ranked among the newest RANK_LIMIT of them."""
+        raise NotImplementedError

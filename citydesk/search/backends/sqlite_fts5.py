@@ -1,14 +1,25 @@
-"""SQLite FTS5 over segmented text: the embedded default.
+"""SQLite FTS5: the embedded default.
 
-The table `search_fts` (made by this app's migration on SQLite only) holds per article
-the title, body and meta text as space-joined tokens; `search_meta` beside it holds the
-publish time and source, for filters and the recency bonus. The tokenizer is "ascii": it
-splits at spaces and ASCII punctuation and leaves every other character alone, so the
-tokens `citydesk.core.text` wrote are exactly the ones FTS5 indexes. Ranking is FTS5's
-bm25 with column weights (title, body, meta), times a small bonus for recent articles.
+Three tables, made by this app's migrations on SQLite only:
+
+- `search_fts` holds per article the title, body and meta text as space-joined word
+  tokens. Its tokenizer is "ascii": it splits at spaces and ASCII punctuation and leaves
+  every other character alone, so the tokens `citydesk.core.text` wrote are exactly the
+  ones FTS5 indexes.
+- `search_chars` is the character index: the title's and the body's bigrams (with
+  positions, so that a fragment is the phrase of its bigrams) and the set of their
+  single characters. It stores no text of its own ("contentless"): that would be three
+  times the text again. Removing an article from it needs the text it was given, which
+  `search_text` keeps, folded and compressed.
+- `search_meta` holds the publish time and source, for filters and the recency bonus.
+
+Ranking is by tier first (see docs/search.md): the fragments in the title, the fragments
+in the text, all the words, some of the words; within a tier by FTS5's bm25 with column
+weights, times a small bonus for recent articles.
 """
 
-from collections.abc import Iterable
+import zlib
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -16,20 +27,26 @@ from django.db import transaction
 from django.db.backends.utils import CursorWrapper
 
 from citydesk.content.models import Article
-from citydesk.core.text import Group, Query, Term
+from citydesk.core.text import Group, Query, Term, bigram_runs, char_set
 from citydesk.search.backends.base import (
     SECONDS_PER_DAY,
     Filters,
     Hit,
     IndexDocument,
-    Results,
+    Matcher,
     SearchBackend,
+    Tier,
 )
 
 TABLE = "search_fts"
+CHARS = "search_chars"
+TEXT = "search_text"
 META = "search_meta"
 # SQLite builds before 3.32 allow 999 variables a statement.
 CHUNK = 400
+# A one-character token between runs in the bigram columns: never a bigram, so no phrase
+# matches across punctuation.
+RUN_GAP = "x"
 
 
 def _phrase(tokens: Iterable[str], *, prefix: bool = False) -> str:
@@ -53,9 +70,55 @@ def _group(group: Group) -> str:
 
 
 def match_expression(query: Query, *, title_only: bool = False) -> str:
-    """The FTS5 query for `query`: every token quoted, so nothing is read as syntax."""
+    """The FTS5 query for all of `query`'s words: every token quoted, so nothing is read
+    as syntax."""
     expression = " AND ".join(_group(g) for g in query.groups)
     return f"title : ({expression})" if title_only else expression
+
+
+def some_words_expression(query: Query) -> str:
+    """Any one of the query's words of two or more characters (or of any word, where
+    none is that long): the weakest tier."""
+    terms = [t for g in query.groups for t in g.terms]
+    longer = [t for t in terms if len(t.alternatives[0][0]) > 1] or terms
+    return " OR ".join(_term(t) for t in longer)
+
+
+def fragments_expression(query: Query, *, title_only: bool = False) -> str:
+    """The FTS5 query for every fragment of `query` as a character sequence: the phrase
+    of its bigrams, or a single character among the text's characters."""
+    parts = []
+    for fragment in query.fragments:
+        if len(fragment) == 1:
+            columns = "title_chars" if title_only else "title_chars body_chars"
+            parts.append(f"{{{columns}}} : {_phrase([fragment])}")
+        else:
+            columns = "title" if title_only else "title body"
+            parts.append(f"{{{columns}}} : {_phrase(bigram_runs(fragment)[0])}")
+    return " AND ".join(parts)
+
+
+def _bigram_column(folded: str) -> str:
+    return f" {RUN_GAP} ".join(" ".join(run) for run in bigram_runs(folded))
+
+
+def _chars_row(article_id: int, title: str, body: str) -> tuple[int, str, str, str, str]:
+    return (
+        article_id,
+        _bigram_column(title),
+        _bigram_column(body),
+        " ".join(char_set(title)),
+        " ".join(char_set(body)),
+    )
+
+
+def _pack(title: str, body: str) -> bytes:
+    return zlib.compress(f"{title}\x00{body}".encode(), 1)
+
+
+def _unpack(packed: bytes) -> tuple[str, str]:
+    title, _, body = zlib.decompress(packed).decode().partition("\x00")
+    return title, body
 
 
 def _seconds(value: datetime) -> int:
@@ -80,6 +143,15 @@ class SQLiteFTS5Backend(SearchBackend):
                 f"INSERT INTO {META} (article_id, published, source) VALUES (%s, %s, %s)",
                 [(d.article_id, _seconds(d.published_at), d.source) for d in docs],
             )
+            cursor.executemany(
+                f"INSERT INTO {CHARS} (rowid, title, body, title_chars, body_chars)"
+                " VALUES (%s, %s, %s, %s, %s)",
+                [_chars_row(d.article_id, d.folded_title, d.folded_body) for d in docs],
+            )
+            cursor.executemany(
+                f"INSERT INTO {TEXT} (article_id, packed) VALUES (%s, %s)",
+                [(d.article_id, _pack(d.folded_title, d.folded_body)) for d in docs],
+            )
         return len(docs)
 
     def delete(self, article_ids: Iterable[int]) -> None:
@@ -94,11 +166,23 @@ class SQLiteFTS5Backend(SearchBackend):
             marks = ", ".join(["%s"] * len(chunk))
             cursor.execute(f"DELETE FROM {TABLE} WHERE rowid IN ({marks})", chunk)
             cursor.execute(f"DELETE FROM {META} WHERE article_id IN ({marks})", chunk)
+            # A contentless table forgets an article only when told the text it was given.
+            cursor.execute(
+                f"SELECT article_id, packed FROM {TEXT} WHERE article_id IN ({marks})", chunk
+            )
+            stored = cursor.fetchall()
+            if stored:
+                cursor.executemany(
+                    f"INSERT INTO {CHARS} ({CHARS}, rowid, title, body, title_chars, body_chars)"
+                    " VALUES ('delete', %s, %s, %s, %s, %s)",
+                    [_chars_row(pk, *_unpack(packed)) for pk, packed in stored],
+                )
+                cursor.execute(f"DELETE FROM {TEXT} WHERE article_id IN ({marks})", chunk)
 
     def _filters(self, filters: Filters) -> tuple[list[str], list[Any]]:
-        """Conditions on the meta table `m`; empty when only `now` applies."""
-        where: list[str] = []
-        params: list[Any] = []
+        """Conditions on the meta table `m`, `now` included."""
+        where = ["m.published <= %s"]
+        params: list[Any] = [_seconds(filters.now)]
         if filters.start is not None:
             where.append("m.published >= %s")
             params.append(_seconds(filters.start))
@@ -117,75 +201,10 @@ class SQLiteFTS5Backend(SearchBackend):
             params.extend(filters.channel_ids)
         return where, params
 
-    def search(
-        self,
-        query: Query,
-        filters: Filters,
-        *,
-        sort: str = "relevance",
-        limit: int = 10,
-        offset: int = 0,
-        count: bool = True,
-        title_only: bool = False,
-    ) -> Results:
-        if query.is_empty:
-            return Results(total=0)
-        now = _seconds(filters.now)
-        match = match_expression(query, title_only=title_only)
-        extra, extra_params = self._filters(filters)
-        joined = f"{TABLE} JOIN {META} m ON m.article_id = {TABLE}.rowid"
-        condition = " AND ".join([f"{TABLE} MATCH %s", "m.published <= %s", *extra])
-        params: list[Any] = [match, now, *extra_params]
-        floor = None
-        with self.connection.cursor() as cursor:
-            if sort == "relevance":
-                # bm25 costs a few microseconds a match; a query that matches tens of
-                # thousands of articles is ranked among the newest RANK_LIMIT of them.
-                cursor.execute(
-                    f"SELECT {TABLE}.rowid FROM {joined} WHERE {condition}"
-                    f" ORDER BY {TABLE}.rowid DESC LIMIT 1 OFFSET %s",
-                    [*params, self.rank_limit - 1],
-                )
-                floor = cursor.fetchone()
-                if floor is not None:
-                    condition += f" AND {TABLE}.rowid >= %s"
-                    params.append(floor[0])
-                recency = (
-                    f"(1.0 + {self.recency_weight!r} / (1.0 + max(0, {now} - m.published)"
-                    f" / {self.recency_days * SECONDS_PER_DAY!r}))"
-                )
-                weights = f"{self.title_weight!r}, 1.0, {self.meta_weight!r}"
-                score = f"-bm25({TABLE}, {weights}) * {recency}"
-                order = f"score DESC, {TABLE}.rowid DESC"
-            else:
-                score, order = "0.0", f"m.published DESC, {TABLE}.rowid DESC"
-            cursor.execute(
-                f"SELECT {TABLE}.rowid, {score} AS score FROM {joined} WHERE {condition}"
-                f" ORDER BY {order} LIMIT %s OFFSET %s",
-                [*params, limit, offset],
-            )
-            hits = [Hit(int(rowid), float(value)) for rowid, value in cursor.fetchall()]
-            # The hits tell the total only when they are all there is.
-            if count and (offset or len(hits) == limit or floor is not None):
-                total = self._count(cursor, match, extra, extra_params, now)
-            else:
-                total = offset + len(hits)
-        return Results(total=total, hits=hits)
-
-    def _count(
-        self, cursor: CursorWrapper, match: str, extra: list[str], params: list[Any], now: int
-    ) -> int:
-        if extra:
-            cursor.execute(
-                f"SELECT count(*) FROM {TABLE} JOIN {META} m ON m.article_id = {TABLE}.rowid"
-                f" WHERE {TABLE} MATCH %s AND m.published <= %s AND " + " AND ".join(extra),
-                [match, now, *params],
-            )
-        else:
-            # Without filters FTS5 counts from its own doclists, several times faster; the
-            # few articles scheduled for later are counted too ("about N results").
-            cursor.execute(f"SELECT count(*) FROM {TABLE} WHERE {TABLE} MATCH %s", [match])
-        return int(cursor.fetchone()[0])
+    def matcher(
+        self, cursor: CursorWrapper, query: Query, filters: Filters, *, title_only: bool
+    ) -> "SQLiteMatcher":
+        return SQLiteMatcher(self, cursor, query, filters, title_only=title_only)
 
     def indexed_ids(self, after: int = 0, limit: int = 1000) -> list[int]:
         with self.connection.cursor() as cursor:
@@ -199,7 +218,131 @@ class SQLiteFTS5Backend(SearchBackend):
         with transaction.atomic(using=self.using), self.connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {TABLE}")
             cursor.execute(f"DELETE FROM {META}")
+            cursor.execute(f"INSERT INTO {CHARS} ({CHARS}) VALUES ('delete-all')")
+            cursor.execute(f"DELETE FROM {TEXT}")
 
     def optimize(self) -> None:
         with self.connection.cursor() as cursor:
             cursor.execute(f"INSERT INTO {TABLE} ({TABLE}) VALUES ('optimize')")
+            cursor.execute(f"INSERT INTO {CHARS} ({CHARS}) VALUES ('optimize')")
+
+
+class _Source:
+    """One FTS5 table and what a tier asks of it."""
+
+    def __init__(self, table: str, match: str, weights: str) -> None:
+        self.table, self.match, self.weights = table, match, weights
+
+
+class SQLiteMatcher(Matcher):
+    def __init__(
+        self,
+        backend: SQLiteFTS5Backend,
+        cursor: CursorWrapper,
+        query: Query,
+        filters: Filters,
+        *,
+        title_only: bool,
+    ) -> None:
+        self.backend = backend
+        self.cursor = cursor
+        self.where, self.params = backend._filters(filters)
+        self.now = _seconds(filters.now)
+        b = backend
+        self.sources: list[_Source] = []
+        self.tiers: list[tuple[str, list[Any]]] = []
+        words_weights = f"{b.title_weight!r}, 1.0, {b.meta_weight!r}"
+        if query.fragments:
+            weights = f"{b.title_weight!r}, 1.0, {b.title_weight!r}, 1.0"
+            match = fragments_expression(query, title_only=title_only)
+            self.sources.append(_Source(CHARS, match, weights))
+            self.tiers.append(
+                (
+                    f"CASE WHEN id IN (SELECT rowid FROM {CHARS} WHERE {CHARS} MATCH %s)"
+                    f" THEN {Tier.TITLE} ELSE {Tier.TEXT} END",
+                    [fragments_expression(query, title_only=True)],
+                )
+            )
+        if query.groups:
+            match = match_expression(query, title_only=title_only)
+            self.sources.append(_Source(TABLE, match, words_weights))
+            self.tiers.append((str(Tier.ALL_WORDS), []))
+            self.weak = _Source(TABLE, some_words_expression(query), words_weights)
+
+    def _matching(
+        self, source: _Source, *, columns: str = "", exclude: Sequence[int] = ()
+    ) -> tuple[str, list[Any]]:
+        """SELECT of the articles `source` matches under the filters, less `exclude`."""
+        t = source.table
+        select = f"{t}.rowid AS id" + (f", {columns}" if columns else "")
+        conditions = [f"{t} MATCH %s", *self.where]
+        params = [source.match, *self.params]
+        if exclude:
+            conditions.append(f"{t}.rowid NOT IN ({', '.join(['%s'] * len(exclude))})")
+            params.extend(exclude)
+        return (
+            f"SELECT {select} FROM {t} JOIN {META} m ON m.article_id = {t}.rowid"
+            f" WHERE {' AND '.join(conditions)}",
+            params,
+        )
+
+    def _scored(self, source: _Source, exclude: Sequence[int]) -> tuple[str, list[Any]]:
+        """The matches with their bm25; a query that matches tens of thousands of articles
+        is ranked among the newest RANK_LIMIT of them (bm25 costs microseconds a match)."""
+        sql, params = self._matching(source, exclude=exclude)
+        self.cursor.execute(
+            f"{sql} ORDER BY id DESC LIMIT 1 OFFSET %s", [*params, self.backend.rank_limit - 1]
+        )
+        floor = self.cursor.fetchone()
+        columns = f"-bm25({source.table}, {source.weights}) AS s, m.published AS published"
+        sql, params = self._matching(source, columns=columns, exclude=exclude)
+        if floor is not None:
+            sql += f" AND {source.table}.rowid >= %s"
+            params.append(floor[0])
+        return sql, params
+
+    def count(self, *, weak: bool = False, exclude: Sequence[int] = ()) -> int:
+        sources = [self.weak] if weak else self.sources
+        parts = [self._matching(s, exclude=exclude) for s in sources]
+        self.cursor.execute(
+            f"SELECT count(*) FROM ({' UNION '.join(sql for sql, _ in parts)})",
+            [p for _, params in parts for p in params],
+        )
+        return int(self.cursor.fetchone()[0])
+
+    def by_time(self, limit: int, offset: int) -> list[Hit]:
+        parts = [self._matching(s, columns="m.published AS published") for s in self.sources]
+        self.cursor.execute(
+            f"SELECT id FROM ({' UNION '.join(sql for sql, _ in parts)})"
+            " ORDER BY published DESC, id DESC LIMIT %s OFFSET %s",
+            [*(p for _, params in parts for p in params), limit, offset],
+        )
+        return [Hit(int(row[0]), 0.0) for row in self.cursor.fetchall()]
+
+    def ranked(
+        self, limit: int, offset: int, *, weak: bool = False, exclude: Sequence[int] = ()
+    ) -> list[Hit]:
+        # A tier is an SQL expression on `id` and its parameters, one for each source; an
+        # article takes the tier of the first source that has it.
+        sources = [self.weak] if weak else self.sources
+        tiers = [(str(Tier.SOME_WORDS), [])] if weak else self.tiers
+        ctes, params, selects = [], [], []
+        for i, source in enumerate(sources):
+            sql, p = self._scored(source, exclude)
+            ctes.append(f"s{i} AS MATERIALIZED ({sql})")
+            params.extend(p)
+        for i, (tier, tier_params) in enumerate(tiers):
+            earlier = "".join(f" AND id NOT IN (SELECT id FROM s{j})" for j in range(i))
+            selects.append(f"SELECT id, {tier} AS tier, s, published FROM s{i} WHERE 1{earlier}")
+            params.extend(tier_params)
+        recency = (
+            f"(1.0 + {self.backend.recency_weight!r} / (1.0 + max(0, {self.now} - published)"
+            f" / {self.backend.recency_days * SECONDS_PER_DAY!r}))"
+        )
+        self.cursor.execute(
+            f"WITH {', '.join(ctes)} SELECT id, tier, s * {recency} AS score"
+            f" FROM ({' UNION ALL '.join(selects)})"
+            " ORDER BY tier, score DESC, id DESC LIMIT %s OFFSET %s",
+            [*params, limit, offset],
+        )
+        return [Hit(int(pk), float(score), int(tier)) for pk, tier, score in self.cursor.fetchall()]

@@ -13,7 +13,7 @@ from django.test import override_settings
 from citydesk.core.testing import require_service
 from citydesk.core.text import parse_query
 from citydesk.search.backends import get_backend
-from citydesk.search.backends.base import Filters, IndexDocument, SearchBackend
+from citydesk.search.backends.base import Filters, IndexDocument, Matcher, SearchBackend
 from citydesk.search.backends.postgres import PostgresBackend
 from citydesk.search.backends.sqlite_fts5 import SQLiteFTS5Backend
 from citydesk.search.tests.contract import BackendContract
@@ -73,9 +73,12 @@ def test_the_base_class_leaves_every_operation_to_subclasses():
         lambda: base.add(doc),
         lambda: base.add_bulk([doc]),
         lambda: base.delete([1]),
-        lambda: base.search(parse_query("a"), Filters(now=None)),  # type: ignore[arg-type]
+        lambda: base.matcher(None, parse_query("a"), Filters(now=None), title_only=False),  # type: ignore[arg-type]
         lambda: base.indexed_ids(),
         lambda: base.clear(),
+        lambda: Matcher().count(),
+        lambda: Matcher().ranked(10, 0),
+        lambda: Matcher().by_time(10, 0),
     ):
         with pytest.raises(NotImplementedError):
             call()
