@@ -9,7 +9,8 @@ serves readers and writers.
 import html
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,7 +22,7 @@ from citydesk.content.models import Article, ArticleCredit
 from citydesk.core.text import fold, index_words, parse_query
 from citydesk.search import dictionary
 from citydesk.search.backends import get_backend
-from citydesk.search.backends.base import Filters, IndexDocument, SearchBackend
+from citydesk.search.backends.base import Filters, IndexDocument, Prepared, SearchBackend
 
 BATCH_SIZE = 500
 _TAG = re.compile(r"<[^>]*>")
@@ -50,8 +51,17 @@ def _chunks(ids: Sequence[int], size: int = BATCH_SIZE) -> Iterator[Sequence[int
 
 def documents(article_ids: Iterable[int]) -> list[IndexDocument]:
     """Index documents of the published articles among `article_ids` (three queries)."""
+    return build_documents(*_read(article_ids))
+
+
+Rows = tuple[list[Mapping[str, Any]], dict[int, list[str]]]
+
+
+def _read(article_ids: Iterable[int]) -> Rows:
+    """What the index documents of these articles are made of: the published articles'
+    fields, and the tag and people names of each."""
     ids = list(dict.fromkeys(article_ids))
-    rows = list(
+    rows: list[Mapping[str, Any]] = list(
         Article.objects.filter(pk__in=ids, status=Article.Status.PUBLISHED)
         .exclude(published_at=None)
         .values(
@@ -74,6 +84,13 @@ def documents(article_ids: Iterable[int]) -> list[IndexDocument]:
     people = ArticleCredit.objects.filter(article_id__in=found)
     for article_id, name in people.values_list("article_id", "person__name"):
         names[article_id].append(name)
+    return rows, names
+
+
+def build_documents(
+    rows: list[Mapping[str, Any]], names: dict[int, list[str]]
+) -> list[IndexDocument]:
+    """Fold and segment what `_read` read: work for the CPU alone."""
     docs = []
     for row in rows:
         published_at = row["published_at"]
@@ -102,20 +119,49 @@ def documents(article_ids: Iterable[int]) -> list[IndexDocument]:
     return docs
 
 
-def index_articles(article_ids: Iterable[int], *, backend: SearchBackend | None = None) -> int:
+def index_articles(
+    article_ids: Iterable[int],
+    *,
+    backend: SearchBackend | None = None,
+    batch_size: int = BATCH_SIZE,
+    progress: "Progress | None" = None,
+) -> int:
     """Bring the index in line with these articles: add the published, drop the rest."""
     backend = backend or get_backend()
     ids = list(dict.fromkeys(article_ids))
     if not ids:
         return 0
     dictionary.refresh(force=True)
-    added = 0
-    for chunk in _chunks(ids):
-        docs = documents(chunk)
-        added += backend.add_bulk(docs)
-        gone = set(chunk) - {d.article_id for d in docs}
-        if gone:
-            backend.delete(gone)
+    chunks = list(_chunks(ids, max(1, batch_size)))
+    added = done = 0
+    # A helper thread folds, segments and prepares the next batch while this thread has
+    # the database store the last one. The database's work and the segmenter's run
+    # without Python's GIL, so on two cores the two overlap (docs/benchmarks.md, "Search").
+    with ThreadPoolExecutor(1, thread_name_prefix="index-prepare") as helper:
+        pending: tuple[Sequence[int], Future[Prepared]] | None = None
+        for chunk in [*chunks, None]:
+            following = None
+            if chunk is not None:
+                rows = _read(chunk)  # the database stays with this thread
+                following = (chunk, helper.submit(_prepare, backend, rows))
+            if pending is not None:
+                added += _store(backend, pending[0], pending[1].result())
+                done += len(pending[0])
+                if progress:
+                    progress(done, len(ids))
+            pending = following
+    return added
+
+
+def _prepare(backend: SearchBackend, rows: Rows) -> Prepared:
+    return backend.prepare(build_documents(*rows))
+
+
+def _store(backend: SearchBackend, chunk: Sequence[int], prepared: Prepared) -> int:
+    added = backend.write(prepared)
+    gone = set(chunk) - set(prepared.article_ids)
+    if gone:
+        backend.delete(gone)
     return added
 
 
@@ -180,13 +226,7 @@ def reindex(
     if containing:
         wanted = set(ids_containing(containing, backend=backend))
         ids = [pk for pk in ids if pk in wanted] if since is not None else sorted(wanted)
-    total = len(ids)
-    done = 0
-    for chunk in _chunks(ids, max(1, batch_size)):
-        result.indexed += index_articles(chunk, backend=backend)
-        done += len(chunk)
-        if progress:
-            progress(done, total)
+    result.indexed = index_articles(ids, backend=backend, batch_size=batch_size, progress=progress)
     if not partial:
         result.removed = _remove_unpublished(backend, set(ids))
         backend.optimize()

@@ -37,6 +37,14 @@ class IndexDocument:
     folded_body: str = ""
 
 
+@dataclass
+class Prepared:
+    """Documents as one backend stores them: the ids, and rows for each of its tables."""
+
+    article_ids: list[int]
+    rows: dict[str, list[tuple[Any, ...]]]
+
+
 @dataclass(frozen=True)
 class Filters:
     """Restrictions a reader picks; `now` hides articles whose publish time is ahead."""
@@ -107,6 +115,15 @@ class SearchBackend:
 
     def add_bulk(self, documents: Iterable[IndexDocument]) -> int:
         """Store documents, replacing any stored for the same articles; returns the count."""
+        return self.write(self.prepare(documents))
+
+    def prepare(self, documents: Iterable[IndexDocument]) -> Prepared:
+        """The rows `write` stores for these documents: work for the CPU alone, with no
+        database, so that a rebuild prepares one batch while the database writes the last."""
+        raise NotImplementedError
+
+    def write(self, prepared: Prepared) -> int:
+        """Store prepared documents (see `add_bulk`); returns the count."""
         raise NotImplementedError
 
     def delete(self, article_ids: Iterable[int]) -> None:

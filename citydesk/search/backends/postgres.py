@@ -33,6 +33,7 @@ from citydesk.search.backends.base import (
     Hit,
     IndexDocument,
     Matcher,
+    Prepared,
     SearchBackend,
     Tier,
 )
@@ -121,7 +122,8 @@ def chars_vector(title: str, body: str) -> str:
 class PostgresBackend(SearchBackend):
     vendor = "postgresql"
 
-    def add_bulk(self, documents: Iterable[IndexDocument]) -> int:
+    def prepare(self, documents: Iterable[IndexDocument]) -> Prepared:
+        docs = list(documents)
         rows = [
             (
                 d.article_id,
@@ -132,8 +134,12 @@ class PostgresBackend(SearchBackend):
                 d.body,
                 chars_vector(d.folded_title, d.folded_body),
             )
-            for d in documents
+            for d in docs
         ]
+        return Prepared([d.article_id for d in docs], {TABLE: rows})
+
+    def write(self, prepared: Prepared) -> int:
+        rows = prepared.rows[TABLE]
         if not rows:
             return 0
         with transaction.atomic(using=self.using), self.connection.cursor() as cursor:

@@ -34,6 +34,7 @@ from citydesk.search.backends.base import (
     Hit,
     IndexDocument,
     Matcher,
+    Prepared,
     SearchBackend,
     Tier,
 )
@@ -44,6 +45,12 @@ TEXT = "search_text"
 META = "search_meta"
 # SQLite builds before 3.32 allow 999 variables a statement.
 CHUNK = 400
+INSERTS = {
+    TABLE: ("rowid", "title", "body", "meta"),
+    META: ("article_id", "published", "source"),
+    CHARS: ("rowid", "title", "body", "title_chars", "body_chars"),
+    TEXT: ("article_id", "packed"),
+}
 # A one-character token between runs in the bigram columns: never a bigram, so no phrase
 # matches across punctuation.
 RUN_GAP = "x"
@@ -128,31 +135,31 @@ def _seconds(value: datetime) -> int:
 class SQLiteFTS5Backend(SearchBackend):
     vendor = "sqlite"
 
-    def add_bulk(self, documents: Iterable[IndexDocument]) -> int:
+    def prepare(self, documents: Iterable[IndexDocument]) -> Prepared:
         docs = list(documents)
-        if not docs:
+        return Prepared(
+            [d.article_id for d in docs],
+            {
+                TABLE: [(d.article_id, d.title, d.body, d.meta) for d in docs],
+                META: [(d.article_id, _seconds(d.published_at), d.source) for d in docs],
+                CHARS: [_chars_row(d.article_id, d.folded_title, d.folded_body) for d in docs],
+                TEXT: [(d.article_id, _pack(d.folded_title, d.folded_body)) for d in docs],
+            },
+        )
+
+    def write(self, prepared: Prepared) -> int:
+        if not prepared.article_ids:
             return 0
         with transaction.atomic(using=self.using), self.connection.cursor() as cursor:
             # FTS5 tables have no UPSERT: drop what is stored, then insert.
-            self._delete(cursor, [d.article_id for d in docs])
-            cursor.executemany(
-                f"INSERT INTO {TABLE} (rowid, title, body, meta) VALUES (%s, %s, %s, %s)",
-                [(d.article_id, d.title, d.body, d.meta) for d in docs],
-            )
-            cursor.executemany(
-                f"INSERT INTO {META} (article_id, published, source) VALUES (%s, %s, %s)",
-                [(d.article_id, _seconds(d.published_at), d.source) for d in docs],
-            )
-            cursor.executemany(
-                f"INSERT INTO {CHARS} (rowid, title, body, title_chars, body_chars)"
-                " VALUES (%s, %s, %s, %s, %s)",
-                [_chars_row(d.article_id, d.folded_title, d.folded_body) for d in docs],
-            )
-            cursor.executemany(
-                f"INSERT INTO {TEXT} (article_id, packed) VALUES (%s, %s)",
-                [(d.article_id, _pack(d.folded_title, d.folded_body)) for d in docs],
-            )
-        return len(docs)
+            self._delete(cursor, prepared.article_ids)
+            for table, columns in INSERTS.items():
+                marks = ", ".join(["%s"] * len(columns))
+                cursor.executemany(
+                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
+                    prepared.rows[table],
+                )
+        return len(prepared.article_ids)
 
     def delete(self, article_ids: Iterable[int]) -> None:
         ids = list(article_ids)

@@ -70,6 +70,68 @@ class BackendContract:
         assert ids(backend, "gdp") == [city.pk]
         assert ids(backend, "火星") == []
 
+    def test_fragments_cut_inside_words_in_either_script_with_or_without_spaces(self, backend):
+        city = make_article("苏州市委十二届十一次全会侧记", "营造最优营商环境，推进沪苏同城化发展")
+        other = make_article("十二届全国人大会议", "城市发展环境")
+        index(backend, city, other)
+        for q in (
+            "营商环",
+            "商环",
+            "沪苏同城",
+            "苏同城化发",
+            "州市委十二",
+            "蘇州市委",
+            "市委十二届十一",
+        ):
+            assert ids(backend, q)[:1] == [city.pk], q
+        # Parts apart each hold; a fragment never matches across punctuation.
+        assert ids(backend, "十二届 十一次")[:1] == [city.pk]
+        hits = backend.search(parse_query("环境推进"), now()).hits
+        assert Tier.TEXT not in [h.tier for h in hits]
+
+    def test_tiers_title_fragment_then_text_then_all_words_then_some(self, backend):
+        in_title = make_article("太湖蓝藻治理", "", published_at=at(2015))
+        in_body = make_article("水环境", "太湖蓝藻治理有进展", published_at=at(2024))
+        words_apart = make_article("蓝藻的治理", "太湖水质", published_at=at(2025))
+        some_words = make_article("太湖游船", "", published_at=at(2025))
+        index(backend, in_title, in_body, words_apart, some_words)
+        hits = backend.search(parse_query("太湖蓝藻治理"), now()).hits
+        assert [(h.article_id, h.tier) for h in hits] == [
+            (in_title.pk, Tier.TITLE),
+            (in_body.pk, Tier.TEXT),
+            (words_apart.pk, Tier.ALL_WORDS),
+            (some_words.pk, Tier.SOME_WORDS),
+        ]
+        # Newest first lists what holds the whole query, not the articles with some words.
+        by_time = ids(backend, "太湖蓝藻治理", sort="time")
+        assert by_time == [words_apart.pk, in_body.pk, in_title.pk]
+
+    def test_a_shorter_title_holding_the_fragment_ranks_first(self, backend):
+        long = make_article("苏州工业园区发布人工智能产业发展三年行动计划和配套政策")
+        short = make_article("人工智能产业发展")
+        index(backend, long, short)
+        assert ids(backend, "智能产业发") == [short.pk, long.pk]
+
+    def test_one_and_two_character_fragments(self, backend):
+        title = make_article("蠡口家具城开业")
+        body = make_article("商贸新闻", "位于蠡口的家具城")
+        index(backend, title, body)
+        assert ids(backend, "蠡") == [title.pk, body.pk]
+        assert ids(backend, "蠡口") == [title.pk, body.pk]
+        assert ids(backend, "口家") == [title.pk, body.pk]
+
+    def test_removing_an_article_forgets_its_fragments(self, backend):
+        article = make_article("同城化发展论坛", "会议纪要")
+        index(backend, article)
+        article.title = "园林论坛"
+        article.save()
+        index(backend, article)
+        assert ids(backend, "城化发") == []
+        assert ids(backend, "园林论") == [article.pk]
+        backend.delete([article.pk])
+        assert ids(backend, "园林论") == []
+        assert ids(backend, "林") == []
+
     def test_title_outranks_body(self, backend):
         in_body = make_article("一次会议", "会上谈到数字经济的发展。" + "其他内容。" * 5)
         in_title = make_article("数字经济发展高地", "会议内容。" * 5)
@@ -170,9 +232,10 @@ class BackendContract:
         titled = make_article("数字经济发展高地", "")
         bodied = make_article("一次会议", "数字经济")
         index(backend, titled, bodied)
-        query = parse_query("数", prefix=True)
-        hits = backend.search(query, now(), title_only=True, count=False).hits
-        assert [h.article_id for h in hits] == [titled.pk]
+        for typed in ("数", "济发", "经济发展高"):
+            query = parse_query(typed, prefix=True)
+            hits = backend.search(query, now(), title_only=True, count=False).hits
+            assert [h.article_id for h in hits] == [titled.pk], typed
 
     def test_tags_and_people_are_searchable(self, backend):
         article = make_article("全会侧记", "正文", tags=["长三角"], credits=[("writer", "钱茹冰")])
