@@ -34,6 +34,7 @@ The numbers are written into the "Search" section of docs/benchmarks.md.
 
 import argparse
 import bisect
+import json
 import math
 import os
 import random
@@ -379,11 +380,13 @@ def run_queries(
     latencies: list[float] = []
     rr: dict[str, list[float]] = defaultdict(list)
     gains: list[float] = []
+    each = []
     for item in known:
         start = time.perf_counter()
         ranked = search(item.q)
         latencies.append((time.perf_counter() - start) * 1000)
         rr[item.kind].append(reciprocal_rank(ranked, item.target))
+        each.append([item.kind, item.q, item.target, item.holders, ranked])
     for tag, relevant in tags:
         start = time.perf_counter()
         ranked = search(tag)
@@ -399,6 +402,7 @@ def run_queries(
         "p50": percentile(latencies, 50),
         "p95": percentile(latencies, 95),
         "count": len(latencies),
+        "each": each,
     }
 
 
@@ -514,6 +518,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", help="a data dir with the corpus imported already")
     parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL run")
+    parser.add_argument(
+        "--no-reindex", action="store_true", help="with --data-dir: keep its index as it is"
+    )
+    parser.add_argument("--no-write", action="store_true", help="print, leave the docs alone")
+    parser.add_argument("--dump", help="write every query's top ten, by system, to this JSON file")
     args = parser.parse_args()
     if not CORPUS.exists():
         print("skipped: ../shared/data/corpus is absent")
@@ -540,10 +549,12 @@ def main() -> int:
             f"| {import_cpu:.1f} s | {imported / import_cpu:,.0f} "
             f"| ≥ {TARGETS['import_per_s']:.0f} |"
         )
-    cpu = cpu_seconds()
-    build_seconds, out = citydesk(env, "reindex", "--clear", "--no-progress")
-    build_cpu = cpu_seconds() - cpu
-    print(f"reindex: {build_seconds:.1f} s: {out.strip()}")
+    build_seconds = build_cpu = 0.0
+    if not (args.data_dir and args.no_reindex):
+        cpu = cpu_seconds()
+        build_seconds, out = citydesk(env, "reindex", "--clear", "--no-progress")
+        build_cpu = cpu_seconds() - cpu
+        print(f"reindex: {build_seconds:.1f} s: {out.strip()}")
 
     os.environ.update(env)
     os.environ.pop("CITYDESK_DATABASE_URL", None)
@@ -694,7 +705,8 @@ def main() -> int:
         *([import_row] if import_row else []),
         f"| `citydesk reindex --clear` (fold, segment, write the word and character indexes;"
         f" process start included) | {build_seconds:.1f} s | **{build_rate:,.0f}** "
-        f"| {build_cpu:.1f} s | {indexed / build_cpu:,.0f} | ≥ {TARGETS['build_per_s']:.0f} |",
+        f"| {build_cpu:.1f} s | {indexed / max(build_cpu, 1e-9):,.0f}"
+        f" | ≥ {TARGETS['build_per_s']:.0f} |",
         f"| baseline: CJK bigrams (inserts only) | {bigram_build:.1f} s "
         f"| {n / bigram_build:,.0f} | | | |",
         f"| baseline: FTS5 unicode61 over raw text (inserts only) | {unicode61_build:.1f} s "
@@ -796,7 +808,12 @@ def main() -> int:
         "faster, so citydesk uses rjieba; jieba stays a development dependency for this table.",
         "",
     ]
-    write_section(HEADING, "\n".join(lines))
+    if args.dump:
+        Path(args.dump).write_text(
+            json.dumps({name: r["each"] for name, r in systems.items()}, ensure_ascii=False)
+        )
+    if not args.no_write:
+        write_section(HEADING, "\n".join(lines))
     print("\n".join(lines))
     if not args.data_dir:
         shutil.rmtree(data_dir, ignore_errors=True)

@@ -19,6 +19,7 @@ from django.db.backends.utils import CursorWrapper
 from citydesk.core.text import Query
 
 SECONDS_PER_DAY = 86_400
+COUNT_CAP = 10_000  # "about 10,000 results" is as much as a reader needs to know
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,8 @@ class SearchBackend:
     """Base class: named in settings.SEARCH_BACKENDS, one instance per alias and process.
 
     OPTIONS (all optional): TITLE_WEIGHT and META_WEIGHT (relative to the body's 1),
-    RECENCY_WEIGHT (how much more a brand-new article scores than an old one: 0.1 = 10%)
+    RECENCY_WEIGHT (how much more a brand-new article scores than an old one: 0.02 = 2%,
+    a tie-breaker)
     and RECENCY_DAYS (the age at which half of that boost is gone); RANK_LIMIT (a query
     matching more articles than this is ranked among the newest RANK_LIMIT: ranking costs
     time for every match); WEAK_LIMIT (where at most this many articles hold the whole
@@ -91,6 +93,10 @@ class SearchBackend:
     """
 
     vendor = ""  # the database vendor this backend needs
+    rank_limit_default = 2000
+    # Up to this many matches in all (by the sources' own counts), the total is counted
+    # exactly, as the union of the sources; beyond, it is the larger count ("about N").
+    exact_count = 2000
 
     def __init__(self, alias: str, params: dict[str, Any]) -> None:
         self.alias = alias
@@ -98,9 +104,9 @@ class SearchBackend:
         self.using: str = options.get("DATABASE", "default")
         self.title_weight = float(options.get("TITLE_WEIGHT", 10.0))
         self.meta_weight = float(options.get("META_WEIGHT", 3.0))
-        self.recency_weight = float(options.get("RECENCY_WEIGHT", 0.1))
+        self.recency_weight = float(options.get("RECENCY_WEIGHT", 0.02))
         self.recency_days = float(options.get("RECENCY_DAYS", 365.0))
-        self.rank_limit = max(1, int(options.get("RANK_LIMIT", 5000)))
+        self.rank_limit = max(1, int(options.get("RANK_LIMIT", self.rank_limit_default)))
         self.weak_limit = max(0, int(options.get("WEAK_LIMIT", 100)))
 
     @property
@@ -152,18 +158,26 @@ class SearchBackend:
             matcher = self.matcher(cursor, query, filters, title_only=title_only)
             if sort != "relevance":
                 hits = matcher.by_time(limit, offset)
-            elif title_only or not (query.fragments and query.groups):
+                total = matcher.count() if count and (offset or len(hits) == limit) else None
+                return Results(total=offset + len(hits) if total is None else total, hits=hits)
+            if matcher.sources == 1:
                 hits = matcher.ranked(limit, offset)
-            else:
+                # The hits tell the total only when they are all there is.
+                total = matcher.count() if count and (offset or len(hits) == limit) else None
+                return Results(total=offset + len(hits) if total is None else total, hits=hits)
+            # Fragments and words. How many articles each finds (up to COUNT_CAP) tells
+            # which are needed: when the fragments alone find more than RANK_LIMIT, no
+            # article with the words alone reaches a page a reader opens.
+            found = matcher.counts()
+            if sum(found) <= self.exact_count:
                 total = matcher.count()
-                if total <= min(self.weak_limit, self.rank_limit):
+                if not title_only and total <= min(self.weak_limit, self.rank_limit):
                     return self._with_weak_tier(matcher, total, limit, offset, count)
-                hits = matcher.ranked(limit, offset)
-                return Results(total=total if count else offset + len(hits), hits=hits)
-            # The hits tell the total only when they are all there is.
-            if count and (offset or len(hits) == limit):
-                return Results(total=matcher.count(), hits=hits)
-            return Results(total=offset + len(hits), hits=hits)
+            else:
+                total = max(found)  # about that many: the sets overlap mostly
+            sources = 1 if found[0] >= self.rank_limit else matcher.sources
+            hits = matcher.ranked(limit, offset, sources=sources)
+            return Results(total=total if count else offset + len(hits), hits=hits)
 
     def _with_weak_tier(
         self, matcher: "Matcher", total: int, limit: int, offset: int, count: bool
@@ -203,9 +217,21 @@ class SearchBackend:
 
 class Matcher:
     """One query under its filters on one backend: the articles of tiers 1 to 3 (those
-    holding its fragments or all its words) or, with `weak`, of tier 4 (some words)."""
+    holding its fragments or all its words) or, with `weak`, of tier 4 (some words).
+
+    Its sources are the ways it matches, strongest first: the fragments (tiers 1 and 2),
+    then the words (tier 3); a query has one or both.
+    """
+
+    sources = 0
 
     def count(self, *, weak: bool = False, exclude: Sequence[int] = ()) -> int:
+        """The articles matched (by any source), less `exclude`."""
+        raise NotImplementedError
+
+    def counts(self) -> list[int]:
+        """The articles each source matches, each counted up to COUNT_CAP (a count costs
+        time for every match)."""
         raise NotImplementedError
 
     def by_time(self, limit: int, offset: int) -> list[Hit]:
@@ -213,8 +239,15 @@ class Matcher:
         raise NotImplementedError
 
     def ranked(
-        self, limit: int, offset: int, *, weak: bool = False, exclude: Sequence[int] = ()
+        self,
+        limit: int,
+        offset: int,
+        *,
+        sources: int = 2,
+        weak: bool = False,
+        exclude: Sequence[int] = (),
     ) -> list[Hit]:
-        """Best first: by tier, then score; a query that matches more than RANK_LIMIT
-        articles is ranked among the newest RANK_LIMIT of them."""
+        """Best first, by tier, then score, of the first `sources` sources (or, `weak`, of
+        tier 4 alone); a source that matches more than RANK_LIMIT articles is ranked among
+        the newest RANK_LIMIT of them."""
         raise NotImplementedError

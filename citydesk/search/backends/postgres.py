@@ -1,24 +1,26 @@
 """PostgreSQL full-text search, for when one machine is not enough.
 
 The table `search_document` (made by this app's migrations on PostgreSQL only) holds per
-article two tsvectors under GIN indexes:
+article:
 
-- `vector`, the words: built with the 'simple' configuration (lower-case, no stemming, no
-  stop words: the tokens are already what `citydesk.core.text` made of the text),
-  weighted A for the title, B for tags and people, D for the body;
-- `chars`, the character index: the title's bigrams (weight A) and the body's (D) with
-  their positions, so that a fragment is the phrase of its bigrams, and the single
-  characters of the title (B) and of the body (C). It is written as a tsvector literal,
-  not through a text parser, so its lexemes are exactly the bigrams. A tsvector keeps
-  positions up to 16,383: bigrams past that are left out (a fragment there is found by
-  its words).
+- `vector`, the words: a tsvector built with the 'simple' configuration (lower-case, no
+  stemming, no stop words: the tokens are already what `citydesk.core.text` made of the
+  text), weighted A for the title, B for tags and people, D for the body, under GIN;
+- the character index: `chars`, the distinct bigrams and single characters of the title
+  and body, and `title_chars`, those of the title, each a tsvector without positions
+  under GIN (built from the list itself, not through a text parser, so its lexemes are
+  exactly the bigrams); and `title_text` and `body_text`, the folded text. The bigrams
+  find the articles that may hold a fragment; for a fragment of three or more characters
+  the text then says whether it does (strpos). A fragment of one or two characters is one
+  lexeme, and the index alone answers it.
 
-Ranking is by tier first, as on SQLite (see docs/search.md); within a tier by ts_rank_cd
-(cover density: matches close together score higher) with the weights above, times the
+Ranking is by tier first, as on SQLite (see docs/search.md). Within tiers 1 and 2 by
+BM25 of the fragments in the title and body text (occurrences and length, the title
+weighted TITLE_WEIGHT times), within tiers 3 and 4 by ts_rank_cd over the words (cover
+density: matches close together score higher) with the weights above; each times the
 same small bonus for recent articles.
 """
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -28,12 +30,14 @@ from django.db.backends.utils import CursorWrapper
 from citydesk.content.models import Article
 from citydesk.core.text import Group, Query, Term, bigram_runs, char_set
 from citydesk.search.backends.base import (
+    COUNT_CAP,
     SECONDS_PER_DAY,
     Filters,
     Hit,
     IndexDocument,
     Matcher,
     Prepared,
+    Results,
     SearchBackend,
     Tier,
 )
@@ -44,7 +48,9 @@ VECTOR_SQL = (
     " || setweight(to_tsvector('simple', %s), 'B')"
     " || setweight(to_tsvector('simple', %s), 'D')"
 )
-MAX_POSITION = 16_383
+# BM25's constants, and the lengths (in characters) its length normalisation divides by.
+K1, B = 1.2, 0.75
+TYPICAL_TITLE, TYPICAL_BODY = 20.0, 500.0
 
 
 def _lexeme(token: str, *, prefix: bool = False, weight: str = "") -> str:
@@ -88,39 +94,32 @@ def some_words_text(query: Query) -> str:
     return " | ".join(_term(t, "") for t in longer)
 
 
-def fragments_tsquery(query: Query, *, title_only: bool = False) -> str:
-    """Every fragment of `query` as a tsquery literal: the phrase of its bigrams, or a
-    single character among the text's characters."""
-    parts = []
-    for fragment in query.fragments:
-        if len(fragment) == 1:
-            parts.append(_lexeme(fragment, weight="B" if title_only else "BC"))
-        else:
-            phrase = tuple(bigram_runs(fragment)[0])
-            parts.append(_phrase(phrase, weight="A" if title_only else "AD"))
-    return " & ".join(parts)
+def fragment_lexemes(fragment: str) -> list[str]:
+    """What the character index holds for a fragment: its bigrams, or the character."""
+    return [fragment] if len(fragment) == 1 else list(dict.fromkeys(bigram_runs(fragment)[0]))
 
 
-def chars_vector(title: str, body: str) -> str:
-    """The `chars` tsvector of folded text, as a tsvector literal."""
-    positions: dict[str, list[str]] = defaultdict(list)
-    at = 0
-    for weight, text in (("A", title), ("D", body)):
-        for run in bigram_runs(text):
-            if at + len(run) >= MAX_POSITION:
-                break
-            for gram in run:
-                at += 1
-                positions[gram].append(f"{at}{weight}")
-            at += 1  # a gap between runs: no phrase matches across punctuation
-    for weight, position, text in (("B", 1, title), ("C", 2, body)):
-        for char in char_set(text):
-            positions[char].append(f"{position}{weight}")
-    return " ".join(f"{_lexeme(lexeme)}:{','.join(p)}" for lexeme, p in positions.items())
+def chars_lexemes(*texts: str) -> list[str]:
+    """The distinct bigrams and single characters of folded texts."""
+    lexemes = {gram for text in texts for run in bigram_runs(text) for gram in run}
+    lexemes.update(c for text in texts for c in char_set(text))
+    return sorted(lexemes)
 
 
 class PostgresBackend(SearchBackend):
     vendor = "postgresql"
+    # Ranking and an exact count read each match's text or vector from TOAST.
+    rank_limit_default = 500
+    exact_count = 500
+
+    def search(self, query: Query, filters: Filters, **kwargs: Any) -> Results:
+        with transaction.atomic(using=self.using), self.connection.cursor() as cursor:
+            # The planner prices a tsvector match on a sequential scan as cheap, not
+            # knowing that it fetches every row's vector from TOAST (a hundred times the
+            # bitmap scan of the GIN index, measured): it is told to take the index.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_indexscan = off")
+            return super().search(query, filters, **kwargs)
 
     def prepare(self, documents: Iterable[IndexDocument]) -> Prepared:
         docs = list(documents)
@@ -132,7 +131,10 @@ class PostgresBackend(SearchBackend):
                 d.title,
                 d.meta,
                 d.body,
-                chars_vector(d.folded_title, d.folded_body),
+                chars_lexemes(d.folded_title, d.folded_body),
+                chars_lexemes(d.folded_title),
+                d.folded_title,
+                d.folded_body,
             )
             for d in docs
         ]
@@ -144,10 +146,14 @@ class PostgresBackend(SearchBackend):
             return 0
         with transaction.atomic(using=self.using), self.connection.cursor() as cursor:
             cursor.executemany(
-                f"INSERT INTO {TABLE} (article_id, published_at, source, vector, chars)"
-                f" VALUES (%s, %s, %s, {VECTOR_SQL}, %s::tsvector)"
+                f"INSERT INTO {TABLE} (article_id, published_at, source, vector, chars,"
+                " title_chars, title_text, body_text)"
+                f" VALUES (%s, %s, %s, {VECTOR_SQL}, array_to_tsvector(%s::text[]),"
+                " array_to_tsvector(%s::text[]), %s, %s)"
                 " ON CONFLICT (article_id) DO UPDATE SET published_at = EXCLUDED.published_at,"
-                " source = EXCLUDED.source, vector = EXCLUDED.vector, chars = EXCLUDED.chars",
+                " source = EXCLUDED.source, vector = EXCLUDED.vector, chars = EXCLUDED.chars,"
+                " title_chars = EXCLUDED.title_chars, title_text = EXCLUDED.title_text,"
+                " body_text = EXCLUDED.body_text",
                 rows,
             )
         return len(rows)
@@ -182,21 +188,34 @@ class PostgresBackend(SearchBackend):
 
 
 class _Source:
-    """One tsvector column, the tsquery a tier asks of it, ts_rank_cd's weights for it
-    ({D, C, B, A}) and the tier as an SQL expression on the row `d`."""
+    """One way a query matches: the condition on the row `d` and its parameters, the
+    score and its parameters, and the tier (an SQL expression, with its parameters);
+    `rough` is the condition the index alone answers, for counting."""
 
     def __init__(
         self,
-        column: str,
-        tsquery: str,
-        param: str,
-        weights: tuple[float, float, float, float],
+        condition: str,
+        params: Sequence[Any],
+        score: str,
+        score_params: Sequence[Any],
         tier: str,
         tier_params: Sequence[Any] = (),
+        rough: tuple[str, Sequence[Any]] | None = None,
+        join: str = "",
     ) -> None:
-        self.column, self.tsquery, self.param = column, tsquery, param
-        self.weights = "{" + ", ".join(repr(w) for w in weights) + "}"
+        self.condition, self.params = condition, list(params)
+        self.score, self.score_params = score, list(score_params)
         self.tier, self.tier_params = tier, list(tier_params)
+        self.rough = rough or (condition, params)
+        self.join = join
+
+
+def _occurrences(text: str) -> str:
+    """How often the fragment (the parameter) occurs in a text."""
+    return (
+        f"((char_length({text}) - char_length(replace({text}, %s, '')))"
+        " / greatest(1, char_length(%s)))::float8"
+    )
 
 
 class PostgresMatcher(Matcher):
@@ -229,90 +248,147 @@ class PostgresMatcher(Matcher):
                 f"d.article_id IN (SELECT article_id FROM {through} WHERE channel_id = ANY(%s))"
             )
             self.params.append(list(filters.channel_ids))
-        body = 1.0 / backend.title_weight
-        self.sources: list[_Source] = []
+        self.parts: list[_Source] = []
         if query.fragments:
-            title = fragments_tsquery(query, title_only=True)
-            self.sources.append(
-                _Source(
-                    "chars",
-                    "%s::tsquery",
-                    fragments_tsquery(query, title_only=title_only),
-                    (body, body, 1.0, 1.0),
-                    f"CASE WHEN d.chars @@ %s::tsquery THEN {Tier.TITLE} ELSE {Tier.TEXT} END",
-                    [title],
-                )
-            )
+            self.parts.append(self._fragments(query, title_only=title_only))
         if query.groups:
-            # Words: {D, C, B, A} are body, (unused), meta, title.
+            # Words: ts_rank_cd's {D, C, B, A} are body, (unused), meta, title.
+            body = 1.0 / backend.title_weight
             weights = (body, 0.0, backend.meta_weight / backend.title_weight, 1.0)
-            words = tsquery_text(query, title_only=title_only)
-            self.sources.append(
-                _Source("vector", "to_tsquery('simple', %s)", words, weights, str(Tier.ALL_WORDS))
-            )
-            self.weak = _Source(
-                "vector",
-                "to_tsquery('simple', %s)",
-                some_words_text(query),
-                weights,
-                str(Tier.SOME_WORDS),
-            )
+            self.parts.append(self._words(tsquery_text(query, title_only=title_only), weights))
+            self.weak = self._words(some_words_text(query), weights, tier=Tier.SOME_WORDS)
+        self.sources = len(self.parts)
+
+    def _words(self, text: str, weights: tuple[float, ...], tier: Tier = Tier.ALL_WORDS) -> _Source:
+        array = "{" + ", ".join(repr(w) for w in weights) + "}"
+        return _Source(
+            "d.vector @@ to_tsquery('simple', %s)",
+            [text],
+            f"ts_rank_cd('{array}'::float4[], d.vector, to_tsquery('simple', %s), 1)",
+            [text],
+            str(int(tier)),
+        )
+
+    def _fragments(self, query: Query, *, title_only: bool) -> _Source:
+        """Every fragment in the title (or text): the bigrams, then the text for a
+        fragment of three or more characters."""
+        lexemes = [lexeme for f in query.fragments for lexeme in fragment_lexemes(f)]
+        tsquery = " & ".join(_lexeme(lexeme) for lexeme in dict.fromkeys(lexemes))
+        column = "title_chars" if title_only else "chars"
+        condition, params = [f"d.{column} @@ %s::tsquery"], [tsquery]
+        in_title, title_params = [], []
+        score, score_params = [], []
+        b = self.backend
+        for fragment in query.fragments:
+            in_title.append("strpos(v.t, %s) > 0")
+            title_params.append(fragment)
+            if len(fragment) > 2 and title_only:
+                condition.append("strpos(v.t, %s) > 0")
+                params.append(fragment)
+            elif len(fragment) > 2:
+                condition.append("(strpos(v.t, %s) > 0 OR strpos(v.b, %s) > 0)")
+                params.extend([fragment, fragment])
+            # BM25 without idf (the same fragments for every article): occurrences,
+            # saturated, over the text's length against a typical one.
+            for text, weight, typical in (
+                ("v.t", b.title_weight, TYPICAL_TITLE),
+                ("v.b", 1.0, TYPICAL_BODY),
+            ):
+                tf = _occurrences(text)
+                score.append(
+                    f"{weight!r} * {tf} / ({tf} + {K1!r} * ({1 - B!r} + {B!r}"
+                    f" * char_length({text}) / {typical!r}))"
+                )
+                score_params.extend([fragment, fragment] * 2)
+        return _Source(
+            " AND ".join(condition),
+            params,
+            " + ".join(score),
+            score_params,
+            f"CASE WHEN {' AND '.join(in_title)} THEN {int(Tier.TITLE)} ELSE {int(Tier.TEXT)} END",
+            title_params,
+            rough=(condition[0], params[:1]),
+            # The text once a row, out of TOAST: PostgreSQL fetches a value again for
+            # every use of the column.
+            join=" CROSS JOIN LATERAL (SELECT d.title_text || '' AS t,"
+            " d.body_text || '' AS b OFFSET 0) v",
+        )
 
     def _matching(
         self, source: _Source, *, columns: str = "", exclude: Sequence[int] = ()
     ) -> tuple[str, list[Any]]:
         """SELECT of the articles `source` matches under the filters, less `exclude`."""
         select = "d.article_id AS id" + (f", {columns}" if columns else "")
-        conditions = [f"d.{source.column} @@ {source.tsquery}", *self.where]
-        params = [source.param, *self.params]
+        conditions = [source.condition, *self.where]
+        params = [*source.params, *self.params]
         if exclude:
             conditions.append("NOT d.article_id = ANY(%s)")
             params.append(list(exclude))
-        return f"SELECT {select} FROM {TABLE} d WHERE {' AND '.join(conditions)}", params
+        return (
+            f"SELECT {select} FROM {TABLE} d{source.join} WHERE {' AND '.join(conditions)}",
+            params,
+        )
 
     def count(self, *, weak: bool = False, exclude: Sequence[int] = ()) -> int:
-        sources = [self.weak] if weak else self.sources
-        parts = [self._matching(s, exclude=exclude) for s in sources]
+        parts = [self._matching(s, exclude=exclude) for s in ([self.weak] if weak else self.parts)]
         self.cursor.execute(
             f"SELECT count(*) FROM ({' UNION '.join(sql for sql, _ in parts)}) x",
             [p for _, params in parts for p in params],
         )
         return int(self.cursor.fetchone()[0])
 
+    def counts(self) -> list[int]:
+        # The articles with every bigram of the fragments: the text is not read, so a
+        # fragment of three or more characters counts a few articles that hold its
+        # bigrams apart too (an exact count reads every match's text from TOAST).
+        found = []
+        for source in self.parts:
+            rough = _Source(*source.rough, "", [], "")
+            sql, params = self._matching(rough)
+            self.cursor.execute(f"SELECT count(*) FROM ({sql} LIMIT %s) x", [*params, COUNT_CAP])
+            found.append(int(self.cursor.fetchone()[0]))
+        return found
+
     def by_time(self, limit: int, offset: int) -> list[Hit]:
-        parts = [self._matching(s, columns="d.published_at AS published") for s in self.sources]
+        # The newest of each source, then the newest of those.
+        parts = [self._matching(s, columns="d.published_at AS published") for s in self.parts]
+        newest = [f"({sql} ORDER BY d.published_at DESC LIMIT %s)" for sql, _ in parts]
+        params = [p for _, source_params in parts for p in [*source_params, offset + limit]]
         self.cursor.execute(
-            f"SELECT id FROM ({' UNION '.join(sql for sql, _ in parts)}) x"
+            f"SELECT id FROM ({' UNION '.join(newest)}) x"
             " ORDER BY published DESC, id DESC LIMIT %s OFFSET %s",
-            [*(p for _, params in parts for p in params), limit, offset],
+            [*params, limit, offset],
         )
         return [Hit(int(row[0]), 0.0) for row in self.cursor.fetchall()]
 
     def _scored(self, source: _Source, exclude: Sequence[int]) -> tuple[str, list[Any]]:
-        # ts_rank_cd reads every match's vector: rank among the newest RANK_LIMIT.
-        sql, params = self._matching(source, exclude=exclude)
+        # Scoring reads every match's vector or text: rank among the newest RANK_LIMIT
+        # of the articles the index alone finds.
+        sql, params = self._matching(_Source(*source.rough, "", [], ""), exclude=exclude)
         self.cursor.execute(
             f"{sql} ORDER BY d.article_id DESC LIMIT 1 OFFSET %s",
             [*params, self.backend.rank_limit - 1],
         )
         floor = self.cursor.fetchone()
-        columns = (
-            f"ts_rank_cd('{source.weights}'::float4[], d.{source.column}, {source.tsquery}, 1)"
-            f" AS s, d.published_at AS published, {source.tier} AS tier"
-        )
+        columns = f"{source.score} AS s, d.published_at AS published, {source.tier} AS tier"
         sql, params = self._matching(source, columns=columns, exclude=exclude)
-        params = [source.param, *source.tier_params, *params]
+        params = [*source.score_params, *source.tier_params, *params]
         if floor is not None:
             sql += " AND d.article_id >= %s"
             params.append(floor[0])
         return sql, params
 
     def ranked(
-        self, limit: int, offset: int, *, weak: bool = False, exclude: Sequence[int] = ()
+        self,
+        limit: int,
+        offset: int,
+        *,
+        sources: int = 2,
+        weak: bool = False,
+        exclude: Sequence[int] = (),
     ) -> list[Hit]:
-        sources = [self.weak] if weak else self.sources
         ctes, params, selects = [], [], []
-        for i, source in enumerate(sources):
+        for i, source in enumerate([self.weak] if weak else self.parts[:sources]):
             sql, p = self._scored(source, exclude)
             ctes.append(f"s{i} AS MATERIALIZED ({sql})")
             params.extend(p)

@@ -29,6 +29,7 @@ from django.db.backends.utils import CursorWrapper
 from citydesk.content.models import Article
 from citydesk.core.text import Group, Query, Term, bigram_runs, char_set
 from citydesk.search.backends.base import (
+    COUNT_CAP,
     SECONDS_PER_DAY,
     Filters,
     Hit,
@@ -235,10 +236,17 @@ class SQLiteFTS5Backend(SearchBackend):
 
 
 class _Source:
-    """One FTS5 table and what a tier asks of it."""
+    """One FTS5 table, what a tier asks of it and the tier; for the fragments, what makes
+    tier 1 (`title`) beside tier 2."""
 
-    def __init__(self, table: str, match: str, weights: str) -> None:
-        self.table, self.match, self.weights = table, match, weights
+    def __init__(self, table: str, match: str, weights: str, tier: Tier, title: str = "") -> None:
+        self.table, self.match, self.weights, self.tier, self.title = (
+            table,
+            match,
+            weights,
+            tier,
+            title,
+        )
 
 
 class SQLiteMatcher(Matcher):
@@ -256,25 +264,23 @@ class SQLiteMatcher(Matcher):
         self.where, self.params = backend._filters(filters)
         self.now = _seconds(filters.now)
         b = backend
-        self.sources: list[_Source] = []
-        self.tiers: list[tuple[str, list[Any]]] = []
+        self.parts: list[_Source] = []
         words_weights = f"{b.title_weight!r}, 1.0, {b.meta_weight!r}"
         if query.fragments:
-            weights = f"{b.title_weight!r}, 1.0, {b.title_weight!r}, 1.0"
-            match = fragments_expression(query, title_only=title_only)
-            self.sources.append(_Source(CHARS, match, weights))
-            self.tiers.append(
-                (
-                    f"CASE WHEN id IN (SELECT rowid FROM {CHARS} WHERE {CHARS} MATCH %s)"
-                    f" THEN {Tier.TITLE} ELSE {Tier.TEXT} END",
-                    [fragments_expression(query, title_only=True)],
+            self.parts.append(
+                _Source(
+                    CHARS,
+                    fragments_expression(query, title_only=title_only),
+                    f"{b.title_weight!r}, 1.0, {b.title_weight!r}, 1.0",
+                    Tier.TEXT,
+                    title=fragments_expression(query, title_only=True),
                 )
             )
         if query.groups:
             match = match_expression(query, title_only=title_only)
-            self.sources.append(_Source(TABLE, match, words_weights))
-            self.tiers.append((str(Tier.ALL_WORDS), []))
-            self.weak = _Source(TABLE, some_words_expression(query), words_weights)
+            self.parts.append(_Source(TABLE, match, words_weights, Tier.ALL_WORDS))
+            self.weak = _Source(TABLE, some_words_expression(query), words_weights, Tier.SOME_WORDS)
+        self.sources = len(self.parts)
 
     def _matching(
         self, source: _Source, *, columns: str = "", exclude: Sequence[int] = ()
@@ -293,55 +299,95 @@ class SQLiteMatcher(Matcher):
             params,
         )
 
-    def _scored(self, source: _Source, exclude: Sequence[int]) -> tuple[str, list[Any]]:
-        """The matches with their bm25; a query that matches tens of thousands of articles
-        is ranked among the newest RANK_LIMIT of them (bm25 costs microseconds a match)."""
-        sql, params = self._matching(source, exclude=exclude)
-        self.cursor.execute(
-            f"{sql} ORDER BY id DESC LIMIT 1 OFFSET %s", [*params, self.backend.rank_limit - 1]
-        )
-        floor = self.cursor.fetchone()
-        columns = f"-bm25({source.table}, {source.weights}) AS s, m.published AS published"
-        sql, params = self._matching(source, columns=columns, exclude=exclude)
-        if floor is not None:
-            sql += f" AND {source.table}.rowid >= %s"
-            params.append(floor[0])
+    def _counted(self, source: _Source, exclude: Sequence[int] = ()) -> tuple[str, list[Any]]:
+        """Like `_matching`, without the meta table where no filter but `now` needs it:
+        several times faster, and the few articles scheduled for later count too (the
+        reader is told "about N results")."""
+        if len(self.where) > 1:
+            return self._matching(source, exclude=exclude)
+        t = source.table
+        sql = f"SELECT rowid AS id FROM {t} WHERE {t} MATCH %s"
+        params: list[Any] = [source.match]
+        if exclude:
+            sql += f" AND rowid NOT IN ({', '.join(['%s'] * len(exclude))})"
+            params.extend(exclude)
         return sql, params
 
     def count(self, *, weak: bool = False, exclude: Sequence[int] = ()) -> int:
-        sources = [self.weak] if weak else self.sources
-        parts = [self._matching(s, exclude=exclude) for s in sources]
+        parts = [self._counted(s, exclude) for s in ([self.weak] if weak else self.parts)]
         self.cursor.execute(
             f"SELECT count(*) FROM ({' UNION '.join(sql for sql, _ in parts)})",
             [p for _, params in parts for p in params],
         )
         return int(self.cursor.fetchone()[0])
 
+    def counts(self) -> list[int]:
+        found = []
+        for source in self.parts:
+            sql, params = self._counted(source)
+            self.cursor.execute(f"SELECT count(*) FROM ({sql} LIMIT %s)", [*params, COUNT_CAP])
+            found.append(int(self.cursor.fetchone()[0]))
+        return found
+
     def by_time(self, limit: int, offset: int) -> list[Hit]:
-        parts = [self._matching(s, columns="m.published AS published") for s in self.sources]
+        # The newest of each source, then the newest of those.
+        parts = [self._matching(s, columns="m.published AS published") for s in self.parts]
+        newest = [f"SELECT * FROM ({sql} ORDER BY published DESC LIMIT %s)" for sql, _ in parts]
+        params = [p for _, source_params in parts for p in [*source_params, offset + limit]]
         self.cursor.execute(
-            f"SELECT id FROM ({' UNION '.join(sql for sql, _ in parts)})"
+            f"SELECT id FROM ({' UNION '.join(newest)})"
             " ORDER BY published DESC, id DESC LIMIT %s OFFSET %s",
-            [*(p for _, params in parts for p in params), limit, offset],
+            [*params, limit, offset],
         )
         return [Hit(int(row[0]), 0.0) for row in self.cursor.fetchall()]
 
+    def _scored(self, source: _Source, exclude: Sequence[int]) -> tuple[str, list[Any]]:
+        """The matches with their tier and bm25; a source that matches thousands of
+        articles is ranked among the newest RANK_LIMIT of them (bm25 costs microseconds a
+        match)."""
+        t = source.table
+        sql, params = self._matching(source, exclude=exclude)
+        self.cursor.execute(
+            f"{sql} ORDER BY id DESC LIMIT 1 OFFSET %s", [*params, self.backend.rank_limit - 1]
+        )
+        row = self.cursor.fetchone()
+        floor = f" AND rowid >= {int(row[0])}" if row else ""
+        tier, tier_params = f"{int(source.tier)}", []
+        if source.title:
+            tier = (
+                f"CASE WHEN {t}.rowid IN (SELECT rowid FROM {t} WHERE {t} MATCH %s{floor})"
+                f" THEN {int(Tier.TITLE)} ELSE {int(source.tier)} END"
+            )
+            tier_params = [source.title]
+        columns = f"{tier} AS tier, -bm25({t}, {source.weights}) AS s, m.published AS published"
+        sql, params = self._matching(source, columns=columns, exclude=exclude)
+        return sql + floor.replace("rowid", f"{t}.rowid"), [*tier_params, *params]
+
     def ranked(
-        self, limit: int, offset: int, *, weak: bool = False, exclude: Sequence[int] = ()
+        self,
+        limit: int,
+        offset: int,
+        *,
+        sources: int = 2,
+        weak: bool = False,
+        exclude: Sequence[int] = (),
     ) -> list[Hit]:
-        # A tier is an SQL expression on `id` and its parameters, one for each source; an
-        # article takes the tier of the first source that has it.
-        sources = [self.weak] if weak else self.sources
-        tiers = [(str(Tier.SOME_WORDS), [])] if weak else self.tiers
         ctes, params, selects = [], [], []
-        for i, source in enumerate(sources):
+        ranking = [self.weak] if weak else self.parts[:sources]
+        for i, source in enumerate(ranking):
             sql, p = self._scored(source, exclude)
             ctes.append(f"s{i} AS MATERIALIZED ({sql})")
             params.extend(p)
-        for i, (tier, tier_params) in enumerate(tiers):
+            # An article takes the tier of the first source that has it.
             earlier = "".join(f" AND id NOT IN (SELECT id FROM s{j})" for j in range(i))
-            selects.append(f"SELECT id, {tier} AS tier, s, published FROM s{i} WHERE 1{earlier}")
-            params.extend(tier_params)
+            selects.append(f"SELECT id, tier, s, published FROM s{i} WHERE 1{earlier}")
+        if len(ranking) == 2:
+            # An article with the fragments scores their bm25 and its words' together: the
+            # words bring in the tags and people (META_WEIGHT) and where they stand apart.
+            selects[0] = (
+                "SELECT s0.id, s0.tier, s0.s + coalesce(s1.s, 0.0) AS s, s0.published"
+                " FROM s0 LEFT JOIN s1 ON s1.id = s0.id"
+            )
         recency = (
             f"(1.0 + {self.backend.recency_weight!r} / (1.0 + max(0, {self.now} - published)"
             f" / {self.backend.recency_days * SECONDS_PER_DAY!r}))"

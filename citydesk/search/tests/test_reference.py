@@ -19,6 +19,11 @@ READER_QUERIES = [
     "GDP",
     "强富美高",
     "蘇州",
+    # Pieces of its headline and text as readers paste them, cut inside words.
+    "沪苏同城",
+    "市委十二届十一",
+    "营商环",
+    "蘇州市委",
 ]
 
 
@@ -46,6 +51,20 @@ def test_reference_snippet_marks_the_words(reference):
     page = queries.search("营商环境")
     (item,) = page.items
     assert "<mark>营商环境</mark>" in item.snippet_html
+
+
+def test_a_fragment_is_marked_as_typed_across_word_boundaries(reference):
+    item = queries.search("市委十二届十一").items[0]
+    assert item.article.pk == reference.pk
+    assert "<mark>市委十二届十一</mark>次" in item.title_html
+    item = queries.search("营商环").items[0]
+    assert "<mark>营商环</mark>境" in item.snippet_html
+
+
+def test_typing_a_prefix_of_a_headline_fragment_suggests_the_headline(reference):
+    for typed in ("十二届十", "委十二届十一次全", "蘇州市委十"):
+        titles = [t["title"] for t in queries.suggest(typed)["titles"]]
+        assert titles[:1] == [reference.title], typed
 
 
 @pytest.mark.django_db

@@ -124,6 +124,22 @@ def test_suggest_gives_titles_and_words(site, client):
     assert "数字经济示范区" in data["terms"]
 
 
+@pytest.mark.parametrize(
+    "q", ["数", "济", "数字", "，，、。", "!?", "苏" * 10_000, "数字 " * 3_000]
+)
+def test_short_and_junk_queries_answer(site, client, q):
+    response = client.get("/search/", {"q": q})
+    assert response.status_code == 200
+    assert client.get("/search/suggest/", {"q": q}).status_code == 200
+    page = response.context["page"]
+    if q in ("数", "济", "数字"):  # one character of a word is found as well as the word
+        assert page.total == 3
+    elif q == "数字 " * 3_000:
+        assert page.total == 3 and "只用了前 100 个字" in page.notice
+    else:
+        assert page.total == 0
+
+
 def test_suggest_for_nothing_is_empty(client):
     data = json.loads(client.get("/search/suggest/", {"q": "  "}).content)
     assert data == {"q": "  ", "titles": [], "terms": []}
@@ -133,7 +149,10 @@ def test_suggest_for_nothing_is_empty(client):
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
-    q=st.text(max_size=120) | st.sampled_from(['"', "((", "苏州 OR", "*", "😀", "苏" * 10_000]),
+    q=st.text(max_size=120)
+    | st.sampled_from(
+        ['"', "((", "苏州 OR", "*", "😀", "苏" * 10_000, "的" * 10_000, "数 字", "，。！"]
+    ),
     extra=st.dictionaries(
         st.sampled_from(["channel", "start", "end", "source", "sort", "page"]), st.text(max_size=20)
     ),
