@@ -154,11 +154,11 @@ class SQLiteFTS5Backend(SearchBackend):
         with transaction.atomic(using=self.using), self.connection.cursor() as cursor:
             # FTS5 tables have no UPSERT: drop what is stored, then insert.
             self._delete(cursor, prepared.article_ids)
-            for table, columns in INSERTS.items():
+            for table, rows in prepared.rows.items():
+                columns = INSERTS[table]
                 marks = ", ".join(["%s"] * len(columns))
                 cursor.executemany(
-                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
-                    prepared.rows[table],
+                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows
                 )
         return len(prepared.article_ids)
 
