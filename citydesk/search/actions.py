@@ -7,10 +7,12 @@ serves readers and writers.
 """
 
 import html
+import multiprocessing
+import os
 import re
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,6 +27,9 @@ from citydesk.search.backends import get_backend
 from citydesk.search.backends.base import Filters, IndexDocument, Prepared, SearchBackend
 
 BATCH_SIZE = 500
+# Processes that prepare batches while the database stores them during a rebuild: one
+# keeps a two-core machine's cores busy (docs/benchmarks.md, "Search").
+REBUILD_WORKERS = max(1, min(3, (os.cpu_count() or 2) - 1))
 _TAG = re.compile(r"<[^>]*>")
 
 
@@ -128,8 +133,13 @@ def index_articles(
     backend: SearchBackend | None = None,
     batch_size: int = BATCH_SIZE,
     progress: "Progress | None" = None,
+    workers: int = 0,
 ) -> int:
-    """Bring the index in line with these articles: add the published, drop the rest."""
+    """Bring the index in line with these articles: add the published, drop the rest.
+
+    With `workers`, that many processes fold, segment and prepare the next batches while
+    this one has the database store the last (a rebuild: see `reindex`).
+    """
     backend = backend or get_backend()
     ids = list(dict.fromkeys(article_ids))
     if not ids:
@@ -137,23 +147,36 @@ def index_articles(
     dictionary.refresh(force=True)
     chunks = list(_chunks(ids, max(1, batch_size)))
     added = done = 0
-    # A helper thread folds, segments and prepares the next batch while this thread has
-    # the database store the last one. The database's work and the segmenter's run
-    # without Python's GIL, so on two cores the two overlap (docs/benchmarks.md, "Search").
-    with ThreadPoolExecutor(1, thread_name_prefix="index-prepare") as helper:
-        pending: tuple[Sequence[int], Future[Prepared]] | None = None
-        for chunk in [*chunks, None]:
-            following = None
-            if chunk is not None:
-                rows = _read(chunk)  # the database stays with this thread
-                following = (chunk, helper.submit(_prepare, backend, rows))
-            if pending is not None:
-                added += _store(backend, pending[0], pending[1].result())
-                done += len(pending[0])
+    pool = _pool(workers) if len(chunks) > 1 else None
+    pending: deque[tuple[Sequence[int], Future[Prepared]]] = deque()
+    try:
+        for chunk in chunks:
+            rows = _read(chunk)  # the database stays with this process
+            if pool is None:
+                added += _store(backend, chunk, _prepare(backend, rows))
+                done += len(chunk)
                 if progress:
                     progress(done, len(ids))
-            pending = following
+                continue
+            pending.append((chunk, pool.submit(_prepare, backend, rows)))
+            while len(pending) > workers or (pending and chunk is chunks[-1]):
+                stored, future = pending.popleft()
+                added += _store(backend, stored, future.result())
+                done += len(stored)
+                if progress:
+                    progress(done, len(ids))
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     return added
+
+
+def _pool(workers: int) -> ProcessPoolExecutor | None:
+    """Processes forked with the dictionary loaded; they never touch the database.
+    Processes, not threads: folding and segmenting hold Python's GIL."""
+    if workers < 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
 
 
 def _prepare(backend: SearchBackend, rows: Rows) -> Prepared:
@@ -229,7 +252,9 @@ def reindex(
     if containing:
         wanted = set(ids_containing(containing, backend=backend))
         ids = [pk for pk in ids if pk in wanted] if since is not None else sorted(wanted)
-    result.indexed = index_articles(ids, backend=backend, batch_size=batch_size, progress=progress)
+    result.indexed = index_articles(
+        ids, backend=backend, batch_size=batch_size, progress=progress, workers=REBUILD_WORKERS
+    )
     if not partial:
         result.removed = _remove_unpublished(backend, set(ids))
         backend.optimize()

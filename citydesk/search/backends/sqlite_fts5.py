@@ -46,6 +46,8 @@ TEXT = "search_text"
 META = "search_meta"
 # SQLite builds before 3.32 allow 999 variables a statement.
 CHUNK = 400
+# As migration 0002 made it.
+WORDS_TABLE = f"CREATE VIRTUAL TABLE {TABLE} USING fts5(title, body, meta, tokenize = 'ascii')"
 INSERTS = {
     TABLE: ("rowid", "title", "body", "meta"),
     META: ("article_id", "published", "source"),
@@ -224,7 +226,10 @@ class SQLiteFTS5Backend(SearchBackend):
 
     def clear(self) -> None:
         with transaction.atomic(using=self.using), self.connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {TABLE}")
+            # FTS5 deletes a stored row's tokens one row at a time (a quarter of a full
+            # build, measured); made again, the table is empty at once.
+            cursor.execute(f"DROP TABLE {TABLE}")
+            cursor.execute(WORDS_TABLE)
             cursor.execute(f"DELETE FROM {META}")
             cursor.execute(f"INSERT INTO {CHARS} ({CHARS}) VALUES ('delete-all')")
             cursor.execute(f"DELETE FROM {TEXT}")

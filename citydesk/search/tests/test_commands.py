@@ -6,9 +6,12 @@ import sys
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from citydesk.content.models import Article
+from citydesk.core.text import parse_query
 from citydesk.search.backends import get_backend
+from citydesk.search.backends.base import Filters, Tier
 from citydesk.search.tests.conftest import at, make_article
 
 pytestmark = pytest.mark.django_db
@@ -74,6 +77,16 @@ def test_reindex_rebuilds_and_removes_stale(articles):
     Article.objects.filter(pk=articles[1].pk).update(status=Article.Status.UNPUBLISHED)
     assert "indexed 1, removed 1" in run("reindex", "--no-progress", "--batch-size", "1")
     assert backend.indexed_ids() == [articles[0].pk]
+
+
+def test_a_rebuild_in_batches_is_whole(articles):
+    # Three batches: the next ones are prepared in a forked process while one is stored.
+    out = run("reindex", "--no-progress", "--clear", "--batch-size", "1")
+    assert "indexed 3, removed 0" in out
+    backend = get_backend()
+    assert backend.indexed_ids() == sorted(a.pk for a in articles)
+    hits = backend.search(parse_query("仓港集装"), Filters(now=timezone.now())).hits
+    assert [(h.article_id, h.tier) for h in hits] == [(articles[0].pk, Tier.TITLE)]
 
 
 def test_reindex_since_and_containing(articles):
