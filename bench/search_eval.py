@@ -74,6 +74,10 @@ KINDS = {
     "body phrase": "6 to 12 characters of a body sentence, cut at random characters",
 }
 PER_KIND = 150
+# search_fts and search_meta as af87b17 builds them over the full xwlb corpus (its own
+# `citydesk import jsonl`, then the same dbstat query as `index_size`): the index the
+# character index is measured against.
+TODAY_INDEX_MB = 344.0
 TAG_QUERIES = 300
 BAD_INPUT = {
     **{q: q for q in ("的", "中", "苏", "中国", "发展", "a", "1", "2024", "，，、。！", "!?")},
@@ -713,10 +717,12 @@ def main() -> int:
         f"| {n / unicode61_build:,.0f} | | | |",
         "",
         *([pg_build, ""] if pg_build else []),
-        f"Index size on SQLite: the word index (search_fts and search_meta, all the index"
-        f" there was before the character index) {words_mb:,.0f} MB; with the character"
-        f" index (search_chars, search_text) {index_mb:,.0f} MB, **{index_mb / words_mb:.2f}×**"
-        f" (target ≤ {TARGETS['size_ratio']:.0f}×).",
+        f"Index size on SQLite (dbstat): today's index, as af87b17 (the release before the"
+        f" character index) builds it over this corpus, {TODAY_INDEX_MB:,.0f} MB; now"
+        f" {index_mb:,.0f} MB, **{index_mb / TODAY_INDEX_MB:.2f}×** (target"
+        f" ≤ {TARGETS['size_ratio']:.0f}×): the word index {words_mb:,.0f} MB (smaller than"
+        f" before: rows are now written in id order, which fills SQLite's pages) and the"
+        f" character index (search_chars, search_text) {index_mb - words_mb:,.0f} MB.",
         "",
         "### Quality",
         "",
@@ -756,7 +762,7 @@ def main() -> int:
         "p95": ours_sqlite["p95"] <= TARGETS["p95_ms"],
         "page": page_p95 <= TARGETS["page_p95_ms"],
         "build": build_rate >= TARGETS["build_per_s"],
-        "size": index_mb / words_mb <= TARGETS["size_ratio"],
+        "size": index_mb / TODAY_INDEX_MB <= TARGETS["size_ratio"],
     }
     if "citydesk, PostgreSQL" in systems:
         pg_result = systems["citydesk, PostgreSQL"]
@@ -790,7 +796,7 @@ def main() -> int:
         f"p95 search ≤ {TARGETS['p95_ms']:.0f} ms — {verdict('p95')};",
         f"p95 whole page ≤ {TARGETS['page_p95_ms']:.0f} ms — {verdict('page')};",
         f"index build ≥ {TARGETS['build_per_s']:.0f} articles/s — {verdict('build')};",
-        f"index size ≤ {TARGETS['size_ratio']:.0f}× the word index — {verdict('size')}"
+        f"index size ≤ {TARGETS['size_ratio']:.0f}× today's — {verdict('size')}"
         + (
             f"; PostgreSQL p95 ≤ {TARGETS['pg_p95_ms']:.0f} ms — {verdict('pg_p95')};"
             f" PostgreSQL success@10 equal to SQLite's — {verdict('pg_success')}."

@@ -93,7 +93,7 @@ class SearchBackend:
     """
 
     vendor = ""  # the database vendor this backend needs
-    rank_limit_default = 2000
+    rank_limit_default = 1000
     # Up to this many matches in all (by the sources' own counts), the total is counted
     # exactly, as the union of the sources; beyond, it is the larger count ("about N").
     exact_count = 2000

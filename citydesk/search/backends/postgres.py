@@ -51,6 +51,7 @@ VECTOR_SQL = (
 # BM25's constants, and the lengths (in characters) its length normalisation divides by.
 K1, B = 1.2, 0.75
 TYPICAL_TITLE, TYPICAL_BODY = 20.0, 500.0
+SECONDARY = 0.1  # the body's weight beside the title's TITLE_WEIGHT, for fragments
 
 
 def _lexeme(token: str, *, prefix: bool = False, weight: str = "") -> str:
@@ -290,9 +291,10 @@ class PostgresMatcher(Matcher):
                 params.extend([fragment, fragment])
             # BM25 without idf (the same fragments for every article): occurrences,
             # saturated, over the text's length against a typical one.
+            # The title decides; the body breaks near ties (as on SQLite).
             for text, weight, typical in (
                 ("v.t", b.title_weight, TYPICAL_TITLE),
-                ("v.b", 1.0, TYPICAL_BODY),
+                ("v.b", SECONDARY, TYPICAL_BODY),
             ):
                 tf = _occurrences(text)
                 score.append(

@@ -54,6 +54,7 @@ INSERTS = {
     CHARS: ("rowid", "title", "body", "title_chars", "body_chars"),
     TEXT: ("article_id", "packed"),
 }
+SECONDARY = 0.1  # the weight of the body and the words beside the title, for fragments
 # A one-character token between runs in the bigram columns: never a bigram, so no phrase
 # matches across punctuation.
 RUN_GAP = "x"
@@ -276,7 +277,7 @@ class SQLiteMatcher(Matcher):
                 _Source(
                     CHARS,
                     fragments_expression(query, title_only=title_only),
-                    f"{b.title_weight!r}, 1.0, {b.title_weight!r}, 1.0",
+                    f"{b.title_weight!r}, 0.0, {b.title_weight!r}, 0.0",
                     Tier.TEXT,
                     title=fragments_expression(query, title_only=True),
                 )
@@ -364,7 +365,13 @@ class SQLiteMatcher(Matcher):
                 f" THEN {int(Tier.TITLE)} ELSE {int(source.tier)} END"
             )
             tier_params = [source.title]
-        columns = f"{tier} AS tier, -bm25({t}, {source.weights}) AS s, m.published AS published"
+        score = f"-bm25({t}, {source.weights})"
+        if source.title:
+            # Of articles holding the fragments in their titles, the title decides (the
+            # shorter the title, the likelier it is the one a span was copied from); the
+            # body and the words only break near ties.
+            score += f" - {SECONDARY!r} * bm25({t}, 0.0, 1.0, 0.0, 1.0)"
+        columns = f"{tier} AS tier, {score} AS s, m.published AS published"
         sql, params = self._matching(source, columns=columns, exclude=exclude)
         return sql + floor.replace("rowid", f"{t}.rowid"), [*tier_params, *params]
 
@@ -390,7 +397,8 @@ class SQLiteMatcher(Matcher):
             # An article with the fragments scores their bm25 and its words' together: the
             # words bring in the tags and people (META_WEIGHT) and where they stand apart.
             selects[0] = (
-                "SELECT s0.id, s0.tier, s0.s + coalesce(s1.s, 0.0) AS s, s0.published"
+                f"SELECT s0.id, s0.tier, s0.s + {SECONDARY!r} * coalesce(s1.s, 0.0) AS s,"
+                " s0.published"
                 " FROM s0 LEFT JOIN s1 ON s1.id = s0.id"
             )
         recency = (
