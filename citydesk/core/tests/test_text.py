@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from citydesk.core import text
-from citydesk.core.text import Segmenter, fold, parse_query
+from citydesk.core.text import Segmenter, bigram_runs, char_set, fold, parse_query
 
 
 @pytest.fixture
@@ -93,7 +93,9 @@ def test_query_groups_terms_and_phrase(segmenter):
         [("营商",), ("环境",)],
     ]
     assert query.groups[1].phrase == ("营商", "环境")
-    assert query.words() == ["苏州", "营商", "环境"]
+    # What stands between spaces is also a fragment, folded; highlighting marks both.
+    assert query.fragments == ("苏州", "营商环境")
+    assert query.words() == ["苏州", "营商环境", "营商", "环境"]
 
 
 @pytest.mark.parametrize(
@@ -156,3 +158,10 @@ def test_words_can_be_added_while_other_threads_cut(segmenter):
         thread.join()
     assert errors == []
     assert "新词398号" in segmenter.local_words
+
+
+def test_bigrams_of_each_run_and_the_characters():
+    folded = fold("沪苏同城，化 GDP")
+    assert bigram_runs(folded) == [["沪苏", "苏同", "同城"], ["gd", "dp"]]  # 化 alone: none
+    assert char_set(folded) == sorted("沪苏同城化gdp")
+    assert parse_query("沪苏同城， 化").fragments == ("沪苏同城", "化")
