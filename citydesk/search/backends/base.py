@@ -156,28 +156,35 @@ class SearchBackend:
             return Results(total=0)
         with self.connection.cursor() as cursor:
             matcher = self.matcher(cursor, query, filters, title_only=title_only)
-            if sort != "relevance":
-                hits = matcher.by_time(limit, offset)
-                total = matcher.count() if count and (offset or len(hits) == limit) else None
-                return Results(total=offset + len(hits) if total is None else total, hits=hits)
-            if matcher.sources == 1:
+            if sort == "relevance" and matcher.sources == 2:
+                return self._fragments_and_words(matcher, limit, offset, count, title_only)
+            if sort == "relevance":
                 hits = matcher.ranked(limit, offset)
-                # The hits tell the total only when they are all there is.
-                total = matcher.count() if count and (offset or len(hits) == limit) else None
-                return Results(total=offset + len(hits) if total is None else total, hits=hits)
-            # Fragments and words. How many articles each finds (up to COUNT_CAP) tells
-            # which are needed: when the fragments alone find more than RANK_LIMIT, no
-            # article with the words alone reaches a page a reader opens.
-            found = matcher.counts()
-            if sum(found) <= self.exact_count:
-                total = matcher.count()
-                if not title_only and total <= min(self.weak_limit, self.rank_limit):
-                    return self._with_weak_tier(matcher, total, limit, offset, count)
             else:
-                total = max(found)  # about that many: the sets overlap mostly
-            sources = 1 if found[0] >= self.rank_limit else matcher.sources
-            hits = matcher.ranked(limit, offset, sources=sources)
-            return Results(total=total if count else offset + len(hits), hits=hits)
+                hits = matcher.by_time(limit, offset)
+            # The hits tell the total only when they are all there is.
+            if count and (offset or len(hits) == limit):
+                return Results(total=self._total(matcher, matcher.counts()), hits=hits)
+            return Results(total=offset + len(hits), hits=hits)
+
+    def _total(self, matcher: "Matcher", found: list[int]) -> int:
+        """Exact while the sources find few articles; beyond, the larger of their counts
+        ("about N": the sets overlap mostly, and each is counted up to COUNT_CAP)."""
+        return matcher.count() if sum(found) <= self.exact_count else max(found)
+
+    def _fragments_and_words(
+        self, matcher: "Matcher", limit: int, offset: int, count: bool, title_only: bool
+    ) -> Results:
+        # How many articles each way finds tells which are needed: when the fragments
+        # alone find more than RANK_LIMIT, no article with the words alone reaches a page
+        # a reader opens.
+        found = matcher.counts()
+        total = self._total(matcher, found)
+        if not title_only and total <= min(self.weak_limit, self.rank_limit):
+            return self._with_weak_tier(matcher, total, limit, offset, count)
+        sources = 1 if found[0] >= self.rank_limit else matcher.sources
+        hits = matcher.ranked(limit, offset, sources=sources)
+        return Results(total=total if count else offset + len(hits), hits=hits)
 
     def _with_weak_tier(
         self, matcher: "Matcher", total: int, limit: int, offset: int, count: bool
