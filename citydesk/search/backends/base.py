@@ -20,6 +20,9 @@ from citydesk.core.text import Query
 
 SECONDS_PER_DAY = 86_400
 COUNT_CAP = 10_000  # "about 10,000 results" is as much as a reader needs to know
+# For articles holding the fragments: the weight of the body and of the words beside the
+# title's (the title decides; they break near ties).
+SECONDARY = 0.1
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,7 @@ class SearchBackend:
     """
 
     vendor = ""  # the database vendor this backend needs
-    rank_limit_default = 1000
+    rank_limit_default = 500
     # Up to this many matches in all (by the sources' own counts), the total is counted
     # exactly, as the union of the sources; beyond, it is the larger count ("about N").
     exact_count = 2000
@@ -226,24 +229,79 @@ class Matcher:
     """One query under its filters on one backend: the articles of tiers 1 to 3 (those
     holding its fragments or all its words) or, with `weak`, of tier 4 (some words).
 
-    Its sources are the ways it matches, strongest first: the fragments (tiers 1 and 2),
-    then the words (tier 3); a query has one or both.
+    Its `parts` are the ways it matches, strongest first: the fragments (tiers 1 and 2),
+    then the words (tier 3); a query has one or both. A backend says in SQL how a part
+    matches (`_matching`), is counted (`_counted`) and scored (`_scored`); the statements
+    that combine them are the same on every backend and written here.
     """
 
-    sources = 0
+    cursor: CursorWrapper
+    parts: list[Any]
+    weak: Any  # the words' part for tier 4
+    combine = False  # whether an article with the fragments adds its words' score
+    published = "published"  # the column of the publish time, as `published`
+
+    @property
+    def sources(self) -> int:
+        return len(self.parts)
+
+    def _matching(
+        self, part: Any, *, columns: str = "", exclude: Sequence[int] = ()
+    ) -> tuple[str, list[Any]]:
+        """SELECT of the articles (`id`, then `columns`) a part matches under the
+        filters, less `exclude`."""
+        raise NotImplementedError
+
+    def _counted(
+        self, part: Any, exclude: Sequence[int] = (), *, exact: bool = True
+    ) -> tuple[str, list[Any]]:
+        """Like `_matching`, or a cheaper SELECT of about the same ids (`exact=False`:
+        for the capped counts that only tell "about N")."""
+        return self._matching(part, exclude=exclude)
+
+    def _scored(self, part: Any, exclude: Sequence[int]) -> tuple[str, list[Any]]:
+        """SELECT of `id, tier, s, published` (s: higher is better) of the articles a
+        part matches, its newest RANK_LIMIT at most."""
+        raise NotImplementedError
+
+    def _recency(self) -> tuple[str, list[Any]]:
+        """The factor for the column `published` (1 for an old article, a little more for
+        a new one), and its parameters."""
+        raise NotImplementedError
 
     def count(self, *, weak: bool = False, exclude: Sequence[int] = ()) -> int:
-        """The articles matched (by any source), less `exclude`."""
-        raise NotImplementedError
+        """The articles matched (by any part), less `exclude`."""
+        parts = [self._counted(p, exclude) for p in ([self.weak] if weak else self.parts)]
+        self.cursor.execute(
+            f"SELECT count(*) FROM ({' UNION '.join(sql for sql, _ in parts)}) AS u",
+            [p for _, params in parts for p in params],
+        )
+        return int(self.cursor.fetchone()[0])
 
     def counts(self) -> list[int]:
-        """The articles each source matches, each counted up to COUNT_CAP (a count costs
+        """The articles each part matches, each counted up to COUNT_CAP (a count costs
         time for every match)."""
-        raise NotImplementedError
+        found = []
+        for part in self.parts:
+            sql, params = self._counted(part, exact=False)
+            self.cursor.execute(f"SELECT count(*) FROM ({sql} LIMIT %s) AS c", [*params, COUNT_CAP])
+            found.append(int(self.cursor.fetchone()[0]))
+        return found
 
     def by_time(self, limit: int, offset: int) -> list[Hit]:
-        """Newest first."""
-        raise NotImplementedError
+        """Newest first: the newest of each part, then the newest of those."""
+        parts = [self._matching(p, columns=self.published) for p in self.parts]
+        newest = [
+            f"SELECT * FROM ({sql} ORDER BY published DESC LIMIT %s) AS n{i}"
+            for i, (sql, _) in enumerate(parts)
+        ]
+        params = [p for _, part_params in parts for p in [*part_params, offset + limit]]
+        self.cursor.execute(
+            f"SELECT id FROM ({' UNION '.join(newest)}) AS u"
+            " ORDER BY published DESC, id DESC LIMIT %s OFFSET %s",
+            [*params, limit, offset],
+        )
+        return [Hit(int(row[0]), 0.0) for row in self.cursor.fetchall()]
 
     def ranked(
         self,
@@ -254,7 +312,30 @@ class Matcher:
         weak: bool = False,
         exclude: Sequence[int] = (),
     ) -> list[Hit]:
-        """Best first, by tier, then score, of the first `sources` sources (or, `weak`, of
-        tier 4 alone); a source that matches more than RANK_LIMIT articles is ranked among
+        """Best first, by tier, then score, of the first `sources` parts (or, `weak`, of
+        tier 4 alone); a part that matches more than RANK_LIMIT articles is ranked among
         the newest RANK_LIMIT of them."""
-        raise NotImplementedError
+        ctes, params, selects = [], [], []
+        ranking = [self.weak] if weak else self.parts[:sources]
+        for i, part in enumerate(ranking):
+            sql, part_params = self._scored(part, exclude)
+            ctes.append(f"s{i} AS MATERIALIZED ({sql})")
+            params.extend(part_params)
+            # An article takes the tier of the first part that has it.
+            earlier = "".join(f" AND id NOT IN (SELECT id FROM s{j})" for j in range(i))
+            selects.append(f"SELECT id, tier, s, published FROM s{i} WHERE 1 = 1{earlier}")
+        if self.combine and len(ranking) == 2:
+            # An article with the fragments scores its words too, at a tenth: they bring
+            # in the tags and people (META_WEIGHT) and break near ties.
+            selects[0] = (
+                f"SELECT s0.id, s0.tier, s0.s + {SECONDARY!r} * coalesce(s1.s, 0.0) AS s,"
+                " s0.published FROM s0 LEFT JOIN s1 ON s1.id = s0.id"
+            )
+        recency, recency_params = self._recency()
+        self.cursor.execute(
+            f"WITH {', '.join(ctes)} SELECT id, tier, s * {recency} AS score"
+            f" FROM ({' UNION ALL '.join(selects)}) AS r"
+            " ORDER BY tier, score DESC, id DESC LIMIT %s OFFSET %s",
+            [*params, *recency_params, limit, offset],
+        )
+        return [Hit(int(pk), float(score), int(tier)) for pk, tier, score in self.cursor.fetchall()]

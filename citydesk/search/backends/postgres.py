@@ -30,10 +30,9 @@ from django.db.backends.utils import CursorWrapper
 from citydesk.content.models import Article
 from citydesk.core.text import Group, Query, Term, bigram_runs, char_set
 from citydesk.search.backends.base import (
-    COUNT_CAP,
+    SECONDARY,
     SECONDS_PER_DAY,
     Filters,
-    Hit,
     IndexDocument,
     Matcher,
     Prepared,
@@ -51,7 +50,6 @@ VECTOR_SQL = (
 # BM25's constants, and the lengths (in characters) its length normalisation divides by.
 K1, B = 1.2, 0.75
 TYPICAL_TITLE, TYPICAL_BODY = 20.0, 500.0
-SECONDARY = 0.1  # the body's weight beside the title's TITLE_WEIGHT, for fragments
 
 
 def _lexeme(token: str, *, prefix: bool = False, weight: str = "") -> str:
@@ -109,9 +107,7 @@ def chars_lexemes(*texts: str) -> list[str]:
 
 class PostgresBackend(SearchBackend):
     vendor = "postgresql"
-    # Ranking and an exact count read each match's text or vector from TOAST.
-    rank_limit_default = 500
-    exact_count = 500
+    exact_count = 500  # an exact count reads each match's text from TOAST
 
     def search(self, query: Query, filters: Filters, **kwargs: Any) -> Results:
         with transaction.atomic(using=self.using), self.connection.cursor() as cursor:
@@ -220,6 +216,8 @@ def _occurrences(text: str) -> str:
 
 
 class PostgresMatcher(Matcher):
+    published = "d.published_at AS published"
+
     def __init__(
         self,
         backend: PostgresBackend,
@@ -258,7 +256,6 @@ class PostgresMatcher(Matcher):
             weights = (body, 0.0, backend.meta_weight / backend.title_weight, 1.0)
             self.parts.append(self._words(tsquery_text(query, title_only=title_only), weights))
             self.weak = self._words(some_words_text(query), weights, tier=Tier.SOME_WORDS)
-        self.sources = len(self.parts)
 
     def _words(self, text: str, weights: tuple[float, ...], tier: Tier = Tier.ALL_WORDS) -> _Source:
         array = "{" + ", ".join(repr(w) for w in weights) + "}"
@@ -331,37 +328,15 @@ class PostgresMatcher(Matcher):
             params,
         )
 
-    def count(self, *, weak: bool = False, exclude: Sequence[int] = ()) -> int:
-        parts = [self._matching(s, exclude=exclude) for s in ([self.weak] if weak else self.parts)]
-        self.cursor.execute(
-            f"SELECT count(*) FROM ({' UNION '.join(sql for sql, _ in parts)}) x",
-            [p for _, params in parts for p in params],
-        )
-        return int(self.cursor.fetchone()[0])
-
-    def counts(self) -> list[int]:
+    def _counted(
+        self, source: _Source, exclude: Sequence[int] = (), *, exact: bool = True
+    ) -> tuple[str, list[Any]]:
+        if exact:
+            return self._matching(source, exclude=exclude)
         # The articles with every bigram of the fragments: the text is not read, so a
         # fragment of three or more characters counts a few articles that hold its
         # bigrams apart too (an exact count reads every match's text from TOAST).
-        found = []
-        for source in self.parts:
-            rough = _Source(*source.rough, "", [], "")
-            sql, params = self._matching(rough)
-            self.cursor.execute(f"SELECT count(*) FROM ({sql} LIMIT %s) x", [*params, COUNT_CAP])
-            found.append(int(self.cursor.fetchone()[0]))
-        return found
-
-    def by_time(self, limit: int, offset: int) -> list[Hit]:
-        # The newest of each source, then the newest of those.
-        parts = [self._matching(s, columns="d.published_at AS published") for s in self.parts]
-        newest = [f"({sql} ORDER BY d.published_at DESC LIMIT %s)" for sql, _ in parts]
-        params = [p for _, source_params in parts for p in [*source_params, offset + limit]]
-        self.cursor.execute(
-            f"SELECT id FROM ({' UNION '.join(newest)}) x"
-            " ORDER BY published DESC, id DESC LIMIT %s OFFSET %s",
-            [*params, limit, offset],
-        )
-        return [Hit(int(row[0]), 0.0) for row in self.cursor.fetchall()]
+        return self._matching(_Source(*source.rough, "", [], ""), exclude=exclude)
 
     def _scored(self, source: _Source, exclude: Sequence[int]) -> tuple[str, list[Any]]:
         # Scoring reads every match's vector or text: rank among the newest RANK_LIMIT
@@ -380,32 +355,10 @@ class PostgresMatcher(Matcher):
             params.append(floor[0])
         return sql, params
 
-    def ranked(
-        self,
-        limit: int,
-        offset: int,
-        *,
-        sources: int = 2,
-        weak: bool = False,
-        exclude: Sequence[int] = (),
-    ) -> list[Hit]:
-        ctes, params, selects = [], [], []
-        for i, source in enumerate([self.weak] if weak else self.parts[:sources]):
-            sql, p = self._scored(source, exclude)
-            ctes.append(f"s{i} AS MATERIALIZED ({sql})")
-            params.extend(p)
-            # An article takes the tier of the first source that has it.
-            earlier = "".join(f" AND id NOT IN (SELECT id FROM s{j})" for j in range(i))
-            selects.append(f"SELECT id, tier, s, published FROM s{i} WHERE true{earlier}")
+    def _recency(self) -> tuple[str, list[Any]]:
         b = self.backend
-        recency = (
+        return (
             f"(1.0 + {b.recency_weight!r} / (1.0 + GREATEST(0, EXTRACT(EPOCH FROM"
-            f" (%s - published))) / {b.recency_days * SECONDS_PER_DAY!r}))"
+            f" (%s - published))) / {b.recency_days * SECONDS_PER_DAY!r}))",
+            [self.now],
         )
-        self.cursor.execute(
-            f"WITH {', '.join(ctes)} SELECT id, tier, s * {recency} AS score"
-            f" FROM ({' UNION ALL '.join(selects)}) x"
-            " ORDER BY tier, score DESC, id DESC LIMIT %s OFFSET %s",
-            [*params, self.now, limit, offset],
-        )
-        return [Hit(int(pk), float(score), int(tier)) for pk, tier, score in self.cursor.fetchall()]

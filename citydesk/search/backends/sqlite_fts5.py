@@ -29,10 +29,9 @@ from django.db.backends.utils import CursorWrapper
 from citydesk.content.models import Article
 from citydesk.core.text import Group, Query, Term, bigram_runs, char_set
 from citydesk.search.backends.base import (
-    COUNT_CAP,
+    SECONDARY,
     SECONDS_PER_DAY,
     Filters,
-    Hit,
     IndexDocument,
     Matcher,
     Prepared,
@@ -54,7 +53,6 @@ INSERTS = {
     CHARS: ("rowid", "title", "body", "title_chars", "body_chars"),
     TEXT: ("article_id", "packed"),
 }
-SECONDARY = 0.1  # the weight of the body and the words beside the title, for fragments
 # A one-character token between runs in the bigram columns: never a bigram, so no phrase
 # matches across punctuation.
 RUN_GAP = "x"
@@ -256,6 +254,9 @@ class _Source:
 
 
 class SQLiteMatcher(Matcher):
+    combine = True  # both parts are bm25 over FTS5: their scores add up
+    published = "m.published AS published"
+
     def __init__(
         self,
         backend: SQLiteFTS5Backend,
@@ -286,7 +287,6 @@ class SQLiteMatcher(Matcher):
             match = match_expression(query, title_only=title_only)
             self.parts.append(_Source(TABLE, match, words_weights, Tier.ALL_WORDS))
             self.weak = _Source(TABLE, some_words_expression(query), words_weights, Tier.SOME_WORDS)
-        self.sources = len(self.parts)
 
     def _matching(
         self, source: _Source, *, columns: str = "", exclude: Sequence[int] = ()
@@ -305,7 +305,9 @@ class SQLiteMatcher(Matcher):
             params,
         )
 
-    def _counted(self, source: _Source, exclude: Sequence[int] = ()) -> tuple[str, list[Any]]:
+    def _counted(
+        self, source: _Source, exclude: Sequence[int] = (), *, exact: bool = True
+    ) -> tuple[str, list[Any]]:
         """Like `_matching`, without the meta table where no filter but `now` needs it:
         several times faster, and the few articles scheduled for later count too (the
         reader is told "about N results")."""
@@ -318,34 +320,6 @@ class SQLiteMatcher(Matcher):
             sql += f" AND rowid NOT IN ({', '.join(['%s'] * len(exclude))})"
             params.extend(exclude)
         return sql, params
-
-    def count(self, *, weak: bool = False, exclude: Sequence[int] = ()) -> int:
-        parts = [self._counted(s, exclude) for s in ([self.weak] if weak else self.parts)]
-        self.cursor.execute(
-            f"SELECT count(*) FROM ({' UNION '.join(sql for sql, _ in parts)})",
-            [p for _, params in parts for p in params],
-        )
-        return int(self.cursor.fetchone()[0])
-
-    def counts(self) -> list[int]:
-        found = []
-        for source in self.parts:
-            sql, params = self._counted(source)
-            self.cursor.execute(f"SELECT count(*) FROM ({sql} LIMIT %s)", [*params, COUNT_CAP])
-            found.append(int(self.cursor.fetchone()[0]))
-        return found
-
-    def by_time(self, limit: int, offset: int) -> list[Hit]:
-        # The newest of each source, then the newest of those.
-        parts = [self._matching(s, columns="m.published AS published") for s in self.parts]
-        newest = [f"SELECT * FROM ({sql} ORDER BY published DESC LIMIT %s)" for sql, _ in parts]
-        params = [p for _, source_params in parts for p in [*source_params, offset + limit]]
-        self.cursor.execute(
-            f"SELECT id FROM ({' UNION '.join(newest)})"
-            " ORDER BY published DESC, id DESC LIMIT %s OFFSET %s",
-            [*params, limit, offset],
-        )
-        return [Hit(int(row[0]), 0.0) for row in self.cursor.fetchall()]
 
     def _scored(self, source: _Source, exclude: Sequence[int]) -> tuple[str, list[Any]]:
         """The matches with their tier and bm25; a source that matches thousands of
@@ -375,40 +349,10 @@ class SQLiteMatcher(Matcher):
         sql, params = self._matching(source, columns=columns, exclude=exclude)
         return sql + floor.replace("rowid", f"{t}.rowid"), [*tier_params, *params]
 
-    def ranked(
-        self,
-        limit: int,
-        offset: int,
-        *,
-        sources: int = 2,
-        weak: bool = False,
-        exclude: Sequence[int] = (),
-    ) -> list[Hit]:
-        ctes, params, selects = [], [], []
-        ranking = [self.weak] if weak else self.parts[:sources]
-        for i, source in enumerate(ranking):
-            sql, p = self._scored(source, exclude)
-            ctes.append(f"s{i} AS MATERIALIZED ({sql})")
-            params.extend(p)
-            # An article takes the tier of the first source that has it.
-            earlier = "".join(f" AND id NOT IN (SELECT id FROM s{j})" for j in range(i))
-            selects.append(f"SELECT id, tier, s, published FROM s{i} WHERE 1{earlier}")
-        if len(ranking) == 2:
-            # An article with the fragments scores their bm25 and its words' together: the
-            # words bring in the tags and people (META_WEIGHT) and where they stand apart.
-            selects[0] = (
-                f"SELECT s0.id, s0.tier, s0.s + {SECONDARY!r} * coalesce(s1.s, 0.0) AS s,"
-                " s0.published"
-                " FROM s0 LEFT JOIN s1 ON s1.id = s0.id"
-            )
-        recency = (
-            f"(1.0 + {self.backend.recency_weight!r} / (1.0 + max(0, {self.now} - published)"
-            f" / {self.backend.recency_days * SECONDS_PER_DAY!r}))"
+    def _recency(self) -> tuple[str, list[Any]]:
+        b = self.backend
+        return (
+            f"(1.0 + {b.recency_weight!r} / (1.0 + max(0, %s - published)"
+            f" / {b.recency_days * SECONDS_PER_DAY!r}))",
+            [self.now],
         )
-        self.cursor.execute(
-            f"WITH {', '.join(ctes)} SELECT id, tier, s * {recency} AS score"
-            f" FROM ({' UNION ALL '.join(selects)})"
-            " ORDER BY tier, score DESC, id DESC LIMIT %s OFFSET %s",
-            [*params, limit, offset],
-        )
-        return [Hit(int(pk), float(score), int(tier)) for pk, tier, score in self.cursor.fetchall()]

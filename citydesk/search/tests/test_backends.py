@@ -76,9 +76,9 @@ def test_the_base_class_leaves_every_operation_to_subclasses():
         lambda: base.matcher(None, parse_query("a"), Filters(now=None), title_only=False),  # type: ignore[arg-type]
         lambda: base.indexed_ids(),
         lambda: base.clear(),
-        lambda: Matcher().count(),
-        lambda: Matcher().ranked(10, 0),
-        lambda: Matcher().by_time(10, 0),
+        lambda: Matcher()._matching(None),
+        lambda: Matcher()._scored(None, ()),
+        lambda: Matcher()._recency(),
     ):
         with pytest.raises(NotImplementedError):
             call()
