@@ -210,6 +210,10 @@ class _Source:
         self.rough = rough or (condition, params)
         self.join = join
 
+    def index_only(self) -> "_Source":
+        """The part with only the condition the index answers (for counts and floors)."""
+        return _Source(*self.rough, "", [], "")
+
 
 def _occurrences(text: str) -> str:
     """How often the fragment (the parameter) occurs in a text."""
@@ -340,12 +344,12 @@ class PostgresMatcher(Matcher):
         # The articles with every bigram of the fragments: the text is not read, so a
         # fragment of three or more characters counts a few articles that hold its
         # bigrams apart too (an exact count reads every match's text from TOAST).
-        return self._matching(_Source(*source.rough, "", [], ""), exclude=exclude)
+        return self._matching(source.index_only(), exclude=exclude)
 
     def _scored(self, source: _Source, exclude: Sequence[int]) -> tuple[str, list[Any]]:
         # Scoring reads every match's vector or text: rank among the newest RANK_LIMIT
         # of the articles the index alone finds.
-        sql, params = self._matching(_Source(*source.rough, "", [], ""), exclude=exclude)
+        sql, params = self._matching(source.index_only(), exclude=exclude)
         self.cursor.execute(
             f"{sql} ORDER BY d.article_id DESC LIMIT 1 OFFSET %s",
             [*params, self.backend.rank_limit - 1],
