@@ -261,13 +261,15 @@ class Query:
         return not self.groups and not self.fragments
 
     def words(self) -> list[str]:
-        """Every fragment and token a match may show, for highlighting."""
+        """Every fragment and token a match may show, for highlighting. A character the
+        segmenter split off a longer fragment (更 of 城市更新计划) is left out: alone it
+        would mark that character all over a snippet; within its fragment it is marked."""
         seen: dict[str, None] = dict.fromkeys(self.fragments)
         for group in self.groups:
             for term in group.terms:
                 for alternative in term.alternatives:
                     seen.update(dict.fromkeys(alternative))
-        return list(seen)
+        return [w for w in seen if len(w) > 1 or w in self.fragments]
 
 
 EMPTY_NOTICE = "请输入要搜索的字词"

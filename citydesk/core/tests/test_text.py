@@ -98,6 +98,14 @@ def test_query_groups_terms_and_phrase(segmenter):
     assert query.words() == ["苏州", "营商环境", "营商", "环境"]
 
 
+def test_highlighting_leaves_out_characters_split_off_a_fragment(segmenter):
+    split = parse_query("苏州城更")
+    assert any(len(t.alternatives[0][0]) == 1 for g in split.groups for t in g.terms)
+    assert split.words() == ["苏州城更", "苏州城"]
+    # A character the reader typed alone is marked.
+    assert parse_query("城 更新").words() == ["城", "更新"]
+
+
 @pytest.mark.parametrize(
     "raw",
     ['"', "'", "((", ")", "a AND", "OR NOT", "NEAR(", "*", "^", ":", "\\", "title:x", "😀", ""],

@@ -16,9 +16,10 @@ article:
 
 Ranking is by tier first, as on SQLite (see docs/search.md). Within tiers 1 and 2 by
 BM25 of the fragments in the title and body text (occurrences and length, the title
-weighted TITLE_WEIGHT times), within tiers 3 and 4 by ts_rank_cd over the words (cover
-density: matches close together score higher) with the weights above; each times the
-same small bonus for recent articles.
+weighted TITLE_WEIGHT times), within tiers 3 and 4 by ts_rank over the words (their
+frequency, and for several words how close together they stand) with the weights above,
+divided by the document's length as BM25 does; each times the same small bonus for recent
+articles.
 """
 
 from collections.abc import Iterable, Sequence
@@ -259,7 +260,7 @@ class PostgresMatcher(Matcher):
         if query.fragments:
             self.parts.append(self._fragments(query, title_only=title_only))
         if query.groups:
-            # Words: ts_rank_cd's {D, C, B, A} are body, (unused), meta, title.
+            # Words: ts_rank's {D, C, B, A} are body, (unused), meta, title.
             body = 1.0 / backend.title_weight
             weights = (body, 0.0, backend.meta_weight / backend.title_weight, 1.0)
             self.parts.append(self._words(tsquery_text(query, title_only=title_only), weights))
@@ -270,7 +271,11 @@ class PostgresMatcher(Matcher):
         return _Source(
             "d.vector @@ to_tsquery('simple', %s)",
             [text],
-            f"ts_rank_cd('{array}'::float4[], d.vector, to_tsquery('simple', %s), 1)",
+            # Normalisation 2 divides by the length: of the articles holding a reader's
+            # words, the one about them (short, or saying them often) ranks first. The
+            # evaluation's success@10 was 0.779 with ts_rank_cd over 1 + log(length),
+            # 0.790 with this (SQLite: 0.791).
+            f"ts_rank('{array}'::float4[], d.vector, to_tsquery('simple', %s), 2)",
             [text],
             str(int(tier)),
         )
