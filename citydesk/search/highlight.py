@@ -30,12 +30,15 @@ def mark(text: str, words: Sequence[str]) -> SafeString:
     return mark_safe(_marked(text, highlight_spans(text, words), 0, len(text)))
 
 
-def snippet(text: str, words: Sequence[str], *, size: int = SNIPPET_CHARS) -> SafeString:
+def snippet(
+    text: str, spans: Sequence[tuple[int, int, str]], *, size: int = SNIPPET_CHARS
+) -> SafeString:
     """About `size` characters of `text` around the place where most of the query's
-    different words occur, escaped and marked; the start of the text when none does."""
-    text = " ".join(text.split())
+    different words occur (`spans`, from `highlight_spans(text, words)`: the caller has
+    them, and finding them folds the whole text), escaped and marked; the start of the
+    text when none does."""
     # The first few hundred places are plenty to choose from, even in a long article.
-    spans = highlight_spans(text, words)[:300]
+    spans = spans[:300]
     if not spans:
         cut = text[:size]
         return mark_safe(escape(cut) + ("…" if len(text) > size else ""))

@@ -13,7 +13,7 @@ from django.utils.safestring import SafeString
 
 from citydesk.content import queries as content
 from citydesk.content.models import Article, Channel, Tag
-from citydesk.core.text import Query, fold, parse_query
+from citydesk.core.text import Query, fold, highlight_spans, parse_query
 from citydesk.search import dictionary
 from citydesk.search.actions import body_text
 from citydesk.search.backends import get_backend
@@ -140,18 +140,21 @@ def search(
         article = by_id.get(hit.article_id)
         if article is None:  # unpublished a moment ago; the index will follow
             continue
-        text = ""
+        snippet_html = SafeString("")
         if snippets:
             # The body around the words; the summary when they are not in the body.
-            text = body_text(article.body)
-            if not any(w in fold(text) for w in words):
-                text = article.summary or text
+            text = " ".join(body_text(article.body).split())
+            spans = highlight_spans(text, words)
+            if not spans and article.summary:
+                text = " ".join(article.summary.split())
+                spans = highlight_spans(text, words)
+            snippet_html = snippet(text, spans)
         result.items.append(
             Item(
                 article=article,
                 score=hit.score,
                 title_html=mark(article.title, words),
-                snippet_html=snippet(text, words) if snippets else SafeString(""),
+                snippet_html=snippet_html,
             )
         )
     if not result.total:
