@@ -3,8 +3,8 @@
     .venv/bin/python bench/rankings.py [--duration 10] [--no-redis]
 
 1. Beacons: wrk posts view beacons at `citydesk serve` (2 workers), every request from
-   another visitor (its own User-Agent), spread over 200 articles, for --duration
-   seconds. A wrk Lua script counts the 204 answers; the stored views are read back once
+   another visitor (its own User-Agent, and its own IPv6 /64 forwarded as nginx would),
+   spread over 200 articles, for --duration seconds. A wrk Lua script counts the 204 answers; the stored views are read back once
    the batches are written. No count lost: stored = answered, give or take the requests
    in flight when wrk stopped (at most one per connection). Once with the database
    backend (the embedded default, SQLite), once with Redis (a redis-server of its own).
@@ -61,8 +61,12 @@ end
 function request()
   n = n + 1
   local pk = (n * 7919 + id * 104729) % %(articles)d + 1
+  -- Each visitor its own address (as nginx would forward it): one address counts only
+  -- a few views (CITYDESK_VIEWS_PER_NETWORK) and is rate-limited.
+  local address = string.format("fd%02x:%x:%x::1", id, math.floor(n / 65536), n % 65536)
   return wrk.format("POST", "/beacon/view/" .. pk .. "/",
-    {["User-Agent"] = "Mozilla/5.0 (bench reader " .. id .. "-" .. n .. ")"}, "")
+    {["User-Agent"] = "Mozilla/5.0 (bench reader " .. id .. "-" .. n .. ")",
+     ["X-Forwarded-For"] = address}, "")
 end
 function response(status, headers, body)
   if status == 204 then ok = ok + 1 else other = other + 1 end
@@ -130,7 +134,7 @@ def serve_env(data_dir: Path, extra: dict[str, str]) -> dict[str, str]:
 
 def beacons(duration: int, backend: str, redis_url: str = "") -> dict[str, float]:
     data_dir = Path(tempfile.mkdtemp(prefix="citydesk-rankings-"))
-    extra = {"CITYDESK_RANKING_BACKEND": backend}
+    extra = {"CITYDESK_RANKING_BACKEND": backend, "CITYDESK_TRUST_X_FORWARDED_FOR": "1"}
     if redis_url:
         extra["CITYDESK_REDIS_URL"] = redis_url
     env = serve_env(data_dir, extra)

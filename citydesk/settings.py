@@ -6,6 +6,7 @@ embedded single-machine set-up (SQLite, files under ./var).
 
 import json
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
     "citydesk.newsroom",
     "citydesk.feeds",
     "django_prose_editor",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -73,6 +75,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a login refused for too many failures into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "citydesk.urls"
@@ -162,6 +166,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # What an image upload may be (citydesk.content.images): bytes, and decoded pixels.
 CITYDESK_IMAGE_MAX_BYTES = int(os.environ.get("CITYDESK_IMAGE_MAX_BYTES", 10 * 1024 * 1024))
 CITYDESK_IMAGE_MAX_PIXELS = int(os.environ.get("CITYDESK_IMAGE_MAX_PIXELS", 40_000_000))
+# Uploads are stored re-encoded (no trailing bytes, no EXIF or GPS). 1 also keeps each
+# upload as it came, under DATA_DIR/originals/ (never served), for a photo desk's archive.
+CITYDESK_KEEP_ORIGINAL_UPLOADS = os.environ.get("CITYDESK_KEEP_ORIGINAL_UPLOADS", "0") == "1"
 
 LOGGING = {
     "version": 1,
@@ -196,6 +203,9 @@ RANKING_BACKENDS = {
 }
 # Views wait this long in a batch before they are written (0: each at once).
 CITYDESK_RANKINGS_BATCH_SECONDS = float(os.environ.get("CITYDESK_RANKINGS_BATCH_SECONDS", "0.25"))
+# Views one network (an IPv4 address, an IPv6 /64) counts at most per article per half
+# hour, whatever user agents and languages it sends (citydesk/rankings/beacon.py).
+CITYDESK_VIEWS_PER_NETWORK = int(os.environ.get("CITYDESK_VIEWS_PER_NETWORK", "4"))
 # Behind a proxy on this machine (nginx), read the reader's address from X-Forwarded-For.
 CITYDESK_TRUST_X_FORWARDED_FOR = os.environ.get("CITYDESK_TRUST_X_FORWARDED_FOR", "0") == "1"
 
@@ -216,8 +226,28 @@ def _load_secret_key() -> str:
 if not SECRET_KEY:
     SECRET_KEY = _load_secret_key()
 
-# The newsroom signs in through the admin's login page.
-LOGIN_URL = "/admin/login/"
+# The newsroom has its own login page (reporters and editors are not staff); the admin's
+# stays for administrators.
+LOGIN_URL = "/newsroom/login/"
+LOGIN_REDIRECT_URL = "/newsroom/"
+
+# Password guessing (django-axes): after AXES_FAILURE_LIMIT failures from one address, or
+# for one user name, logins from there (or as that user) are refused for the cool-off
+# time, or until an administrator deletes the lock (admin: 访问尝试; or `citydesk
+# axes_reset`). Each failure and lockout is logged (logger "axes").
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("CITYDESK_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("CITYDESK_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "citydesk.core.net.request_ip"
+# The log names the user name and address tried (an operator needs them to see an
+# attack); passwords are always masked.
+AXES_SENSITIVE_PARAMETERS: list[str] = []
+AXES_LOCKOUT_CALLABLE = "citydesk.newsroom.views.locked_out"
 
 # The newsroom editor's own ProseMirror extensions (citydesk.newsroom.editor). The
 # processors tell prose-editor's sanitiser their HTML; citydesk cleans bodies itself.

@@ -3,20 +3,24 @@
 `checked(content)` accepts a real JPEG, PNG, WebP or GIF within IMAGE_MAX_BYTES and
 IMAGE_MAX_PIXELS, fully decoded once, so a truncated file or a decompression bomb (a
 small file that expands to gigapixels) is refused with a message, never stored.
+`cleaned(content)` is what is stored of it: the pixels encoded again, nothing else.
 
 Renditions (SPECS: widths, and a 16:9 crop around the image's focal point for cards),
 as WebP, are made by a task after the upload (citydesk.content.tasks), once per
 image and spec, never on a reader's request.
 """
 
+import hashlib
 import io
 import logging
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from PIL import Image as PILImage
 from PIL import ImageOps
 
@@ -82,6 +86,58 @@ def checked(content: bytes) -> tuple[str, int, int]:
     return str(kind), width, height
 
 
+def cleaned(content: bytes) -> bytes:
+    """An acceptable picture (see `checked`) decoded and encoded again, in its format: what
+    is stored is pixels only. Bytes after the image (an HTML or script polyglot) and the
+    metadata (EXIF, with a camera's GPS position) are gone; the EXIF orientation is
+    applied to the pixels; the colour profile is kept. The upload itself is kept, outside
+    the public media, only when CITYDESK_KEEP_ORIGINAL_UPLOADS says so."""
+    kind, _width, _height = checked(content)
+    if getattr(settings, "CITYDESK_KEEP_ORIGINAL_UPLOADS", False):
+        _keep_original(content, FORMATS[kind])
+    out = io.BytesIO()
+    with PILImage.open(io.BytesIO(content)) as picture:
+        icc = picture.info.get("icc_profile")
+        extra: dict[str, Any] = {"icc_profile": icc} if icc else {}
+        if kind == "GIF":
+            # Every frame, with its timing; a GIF carries no EXIF to apply.
+            frames = getattr(picture, "n_frames", 1)
+            picture.save(out, "GIF", save_all=frames > 1, loop=picture.info.get("loop", 0))
+        else:
+            upright = ImageOps.exif_transpose(picture)
+            if kind == "JPEG":
+                if upright.mode not in ("RGB", "L", "CMYK"):
+                    upright = upright.convert("RGB")
+                upright.save(out, "JPEG", quality=92, **extra)
+            elif kind == "WEBP":
+                upright.save(out, "WEBP", quality=90, **extra)
+            else:
+                upright.save(out, "PNG", **extra)
+    return out.getvalue()
+
+
+def _keep_original(content: bytes, extension: str) -> None:
+    folder = Path(settings.DATA_DIR) / "originals"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = hashlib.sha256(content).hexdigest()[:32]
+    (folder / f"{name}.{extension}").write_bytes(content)
+
+
+def cleaned_upload(file: Any) -> ContentFile:
+    """A form's uploaded picture, checked and `cleaned`, under its own name; or the
+    form's ValidationError saying why not."""
+    size = getattr(file, "size", None)
+    if size is not None and size > max_bytes():
+        raise ValidationError(
+            f"图片太大：{size / 1024 / 1024:.1f} MB，最大 {max_bytes() // 1024 // 1024} MB"
+        )
+    file.seek(0)
+    try:
+        return ContentFile(cleaned(file.read()), name=Path(file.name or "image").name)
+    except ImageError as exc:
+        raise ValidationError(str(exc)) from exc
+
+
 def render(image: Image, spec: Spec) -> bytes:
     """The WebP bytes of `image` at `spec`: scaled down (never up), cropped to the spec's
     ratio around the focal point."""
@@ -107,22 +163,3 @@ def url(image: Image, spec: str) -> str:
     """The rendition's URL, or the original's while the worker has not made it yet."""
     found = next((r for r in image.renditions.all() if r.spec == spec), None)
     return found.file.url if found is not None else image.file.url
-
-
-def validate_upload(file: Any) -> None:
-    """A model field validator: the upload is an acceptable picture (forms show why not)."""
-    size = getattr(file, "size", None)
-    if size is not None and size > max_bytes():
-        raise ValidationError(
-            f"图片太大：{size / 1024 / 1024:.1f} MB，最大 {max_bytes() // 1024 // 1024} MB"
-        )
-    if getattr(file, "_committed", False):
-        return  # already stored: checked when it was uploaded
-    position = file.tell() if hasattr(file, "tell") else 0
-    try:
-        file.seek(0)
-        checked(file.read())
-    except ImageError as exc:
-        raise ValidationError(str(exc)) from exc
-    finally:
-        file.seek(position)

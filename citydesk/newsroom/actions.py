@@ -72,6 +72,18 @@ def stages_needed(article: Article) -> int:
     return 3 if article.channels.filter(three_stage_review=True).exists() else 1
 
 
+def may_read(user: User, article: Article) -> bool:
+    """Whether `user` may open the piece in the editor, preview or history: a piece not
+    live yet (a draft, one under review, scheduled, taken down) is under embargo, readable
+    by its writer and by those with the `read_others` cell only."""
+    role = role_of(user)
+    if role is None:
+        return False
+    if article.is_live:
+        return True
+    return workflow.is_writer(user, article) or allows(role, Action.READ_OTHERS)
+
+
 def may_edit(user: User, article: Article) -> bool:
     """Whether `user` may change the article's text now.
 

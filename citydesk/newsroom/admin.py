@@ -143,8 +143,8 @@ class ArticleForm(forms.ModelForm):
 
     def clean_cover(self) -> Any:
         cover = self.cleaned_data.get("cover")
-        if cover:
-            images.validate_upload(cover)
+        if cover and not getattr(cover, "_committed", False):  # a new upload
+            return images.cleaned_upload(cover)
         return cover
 
     def clean_body_text(self) -> str:

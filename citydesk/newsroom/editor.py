@@ -120,6 +120,6 @@ class ImageUploadForm(forms.ModelForm):
 
     def clean_file(self) -> Any:
         file = self.cleaned_data.get("file")
-        if file:
-            images.validate_upload(file)
+        if file and not getattr(file, "_committed", False):  # a new upload
+            return images.cleaned_upload(file)
         return file

@@ -32,6 +32,7 @@ class Action(models.TextChoices):
     CREATE = "create", _("新建稿件")
     EDIT_OWN = "edit_own", _("修改自己的稿件")
     EDIT_OTHERS = "edit_others", _("修改他人的稿件")
+    READ_OTHERS = "read_others", _("查看他人未发布的稿件")
     SUBMIT = "submit", _("送审")
     RETURN = "return", _("退回")
     APPROVE = "approve", _("审核通过")
@@ -45,7 +46,7 @@ class Action(models.TextChoices):
 
 
 _WRITING = {Action.CREATE, Action.EDIT_OWN, Action.SUBMIT}
-_REVIEWING = _WRITING | {Action.EDIT_OTHERS, Action.RETURN, Action.APPROVE}
+_REVIEWING = _WRITING | {Action.READ_OTHERS, Action.EDIT_OTHERS, Action.RETURN, Action.APPROVE}
 _SIGNING = _REVIEWING | {
     Action.PUBLISH,
     Action.SCHEDULE,

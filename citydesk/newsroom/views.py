@@ -5,10 +5,12 @@ from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.auth.views import LoginView, LogoutView
+from django.core.exceptions import PermissionDenied
 from django.http import (
     Http404,
     HttpRequest,
@@ -21,6 +23,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from citydesk.content import actions as content
@@ -42,6 +46,38 @@ def _time(at: str) -> datetime | None:
         return timezone.make_aware(datetime.fromisoformat(at)) if at else None
     except ValueError:
         return None
+
+
+def _login_context(request: HttpRequest) -> dict[str, Any]:
+    return {
+        **admin.site.each_context(request),
+        "title": "编辑部登录",
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "lockout_minutes": round(settings.AXES_COOLOFF_TIME.total_seconds() / 60),
+    }
+
+
+@sensitive_post_parameters()
+@csrf_protect
+@never_cache
+def login(request: HttpRequest) -> HttpResponse:
+    """The newsroom's own login (no staff flag needed); django-axes counts the failures."""
+    view = LoginView.as_view(
+        template_name="newsroom/login.html",
+        redirect_authenticated_user=True,
+        extra_context=_login_context(request),
+    )
+    return cast(HttpResponse, view(request))
+
+
+logout = LogoutView.as_view(next_page="newsroom:login")  # POST only, as Django requires
+
+
+def locked_out(
+    request: HttpRequest, response: HttpResponse | None = None, credentials: Any = None
+) -> HttpResponse:
+    """django-axes's answer to a login from a locked-out address or user name."""
+    return render(request, "newsroom/locked_out.html", _login_context(request), status=429)
 
 
 @login_required
@@ -69,6 +105,15 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
+def _readable(user: User, pk: int) -> Article:
+    """The piece, if `user` may read it: one under embargo that is not theirs is a 404 to
+    a reporter, as if it did not exist (its title is news too)."""
+    article = get_object_or_404(Article, pk=pk)
+    if not actions.may_read(user, article):
+        raise Http404("没有这篇稿件")
+    return article
+
+
 def _back(request: HttpRequest, default: str) -> HttpResponseRedirect:
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
@@ -83,10 +128,11 @@ def step(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     changes nothing (the check is in the action, whatever the form said)."""
     if name not in workflow.STEPS:
         return HttpResponse("没有这个操作", status=404, content_type="text/plain; charset=utf-8")
-    article = get_object_or_404(Article, pk=pk)
+    user = _user(request)
+    article = _readable(user, pk)
     try:
         actions.take(
-            _user(request),
+            user,
             article,
             name,
             request.POST.get("comment", "")[:2000],
@@ -161,7 +207,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The editor. Saving names the version it was opened on: a save on a stale version is
     refused, kept as an unapplied revision, and the page links to the comparison."""
     user = _user(request)
-    article = get_object_or_404(Article, pk=pk)
+    article = _readable(user, pk)
     if request.method != "POST":
         form = ArticleEditForm.for_article(article)
         return render(request, "newsroom/edit.html", _editor_context(request, user, article, form))
@@ -214,13 +260,13 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _set_cover(request: HttpRequest, article: Article, cover: Any) -> None:
-    try:
-        images.validate_upload(cover)
-    except ValidationError as exc:
-        messages.error(request, f"封面图没有保存：{' '.join(exc.messages)}")
+    if cover.size > images.max_bytes():
+        messages.error(request, f"封面图没有保存：图片太大，最大 {images.max_bytes() // 2**20} MB")
         return
-    cover.seek(0)
-    content.set_article_cover(article, cover.name, cover.read())
+    try:
+        content.set_article_cover(article, cover.name, cover.read())
+    except images.ImageError as exc:
+        messages.error(request, f"封面图没有保存：{exc}")
 
 
 @never_cache
@@ -228,7 +274,7 @@ def _set_cover(request: HttpRequest, article: Article, cover: Any) -> None:
 def preview(request: HttpRequest, pk: int, page: int = 1) -> HttpResponse:
     """The reader's article page for the article as it is now, in any state: the same
     template, the same context, with a bar saying it is a preview. Never cached."""
-    _user(request)
+    _readable(_user(request), pk)
     item = content_queries.article_with_links(pk)
     if item is None:
         raise Http404("没有这篇稿件")
@@ -248,7 +294,7 @@ def preview(request: HttpRequest, pk: int, page: int = 1) -> HttpResponse:
 def history(request: HttpRequest, pk: int) -> HttpResponse:
     """Every revision, the workflow's record, and two revisions side by side."""
     user = _user(request)
-    article = get_object_or_404(Article, pk=pk)
+    article = _readable(user, pk)
     versions = list(article.revisions.all()[:200])
     context: dict[str, Any] = {
         **admin.site.each_context(request),
@@ -278,7 +324,7 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def restore(request: HttpRequest, pk: int, revision: int) -> HttpResponse:
     user = _user(request)
-    article = get_object_or_404(Article, pk=pk)
+    article = _readable(user, pk)
     chosen = get_object_or_404(Revision, pk=revision, article=article)
     shown = parse_id(request.POST.get("base_version"))
     try:
@@ -296,7 +342,7 @@ def restore(request: HttpRequest, pk: int, revision: int) -> HttpResponse:
 def lock(request: HttpRequest, pk: int) -> JsonResponse:
     """The editor page renews its soft lock; the answer says who holds it."""
     user = _user(request)
-    article = get_object_or_404(Article, pk=pk)
+    article = _readable(user, pk)
     if request.POST.get("release"):
         locks.release(user, article)
         return JsonResponse({"released": True})

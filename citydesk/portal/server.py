@@ -28,6 +28,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.http import parse_http_date_safe
 
+from citydesk.core.net import client_ip
 from citydesk.publishing import health, http
 from citydesk.publishing.cache import PageCache
 from citydesk.rankings import beacon
@@ -147,11 +148,15 @@ class PageCacheFront:
     async def __rsgi__(self, scope: Any, proto: Any) -> None:
         # The hot path: every attribute of `scope` read here costs a call into Rust.
         method = scope.method
-        if (method == "GET" or method == "HEAD") and not scope.query_string:
-            page = self.lookup(scope.path)
-            if page is not None:
-                self.answer(page, scope.headers, proto)
-                return
+        if method == "GET" or method == "HEAD":
+            # A query string the cached pages ignore (from=, utm_source=) gets the cached
+            # page too: else any ?x=1 would force a render (see http.PAGE_PARAMETERS).
+            query = scope.query_string
+            if not query or http.query_is_ignored(query):
+                page = self.lookup(scope.path)
+                if page is not None:
+                    self.answer(page, scope.headers, proto)
+                    return
         elif method == "POST" and scope.path.startswith("/beacon/view/"):
             await self.beacon(scope, proto)
             return
@@ -301,7 +306,7 @@ class PageCacheFront:
         headers = scope.headers
         signals = beacon.Signals(
             method=scope.method,
-            ip=beacon.client_ip(
+            ip=client_ip(
                 scope.client.rpartition(":")[0].strip("[]"), headers.get("x-forwarded-for")
             ),
             user_agent=headers.get("user-agent", ""),

@@ -46,6 +46,20 @@ TYPES_BY_SUFFIX = {
 }
 
 
+# The one query parameter a cached page type reads: the lists' old ?page=N, answered with
+# a 301 to /page/N/. Every other parameter (from=singlemessage, utm_source, ?x=1) is
+# ignored by every cached page, so the fronts serve the cached page whatever else the
+# query string holds: a query string cannot force a render.
+PAGE_PARAMETERS = frozenset({"page"})
+
+
+def query_is_ignored(query: str) -> bool:
+    """Whether a cached page answers this query string (bytes or text) as it answers none."""
+    if isinstance(query, bytes):
+        query = query.decode("latin-1")
+    return not any(part.split("=", 1)[0] in PAGE_PARAMETERS for part in query.split("&"))
+
+
 def cache_control_for(path: str) -> dict[str, Any]:
     """Keyword arguments for django.utils.cache.patch_cache_control."""
     for pattern, rule in CACHE_RULES:

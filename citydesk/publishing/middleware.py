@@ -23,8 +23,9 @@ def is_cacheable(request: HttpRequest, response: HttpResponseBase) -> bool:
         return False
     if request.method not in ("GET", "HEAD") or response.status_code != 200:
         return False
-    # A query string never makes an entry: the front servers never look one up.
-    if request.META.get("QUERY_STRING"):
+    # The page's own parameter (?page=) never makes an entry; any other is ignored by the
+    # page, which is then the page of the path alone (what the fronts serve for it).
+    if not http.query_is_ignored(request.META.get("QUERY_STRING", "")):
         return False
     if response.cookies or "cookie" in response.get("Vary", "").lower():
         return False

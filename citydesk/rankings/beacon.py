@@ -9,9 +9,16 @@ Batches go to the ranking backend every BATCH_SECONDS from a thread of their own
 burst of views costs a few transactions a second, not one each. BATCH_SECONDS = 0 (the
 test settings) records each view at once in the caller's thread.
 
+One network counts a few views at most: an address (IPv4 /32, IPv6 /64) may stand for a
+household or an office, so its readers are told apart by user agent and language, but
+into CITYDESK_VIEWS_PER_NETWORK slots only. Each slot counts once per article per
+DEDUP_SECONDS, so a script rotating its headers from one address adds at most that many
+views to an article each half hour. The rate limit is per network too, whatever the
+headers say.
+
 Privacy: no address or user agent is kept. The de-duplication key is a keyed BLAKE2b
-hash (the key derived from SECRET_KEY) of the address, user agent, language and
-article, 64 bits; it lives in the backend for DEDUP_SECONDS.
+hash (the key derived from SECRET_KEY) of the network, the slot and the article, 64
+bits; it lives in the backend for DEDUP_SECONDS.
 """
 
 import atexit
@@ -23,10 +30,10 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from ipaddress import ip_address
 
 from django.conf import settings
 
+from citydesk.core.net import network_of
 from citydesk.rankings.backends import get_backend
 from citydesk.rankings.backends.base import View
 
@@ -64,18 +71,6 @@ class Signals:
 def article_id_from_path(path: str) -> int | None:
     match = PATH.match(path)
     return int(match.group(1)) if match else None
-
-
-def client_ip(remote: str, forwarded_for: str | None) -> str:
-    """The reader's address: X-Forwarded-For's last hop only when a proxy on this machine
-    sent it and the deployment says it does (CITYDESK_TRUST_X_FORWARDED_FOR)."""
-    if forwarded_for and getattr(settings, "CITYDESK_TRUST_X_FORWARDED_FOR", False):
-        try:
-            if ip_address(remote).is_loopback:
-                return forwarded_for.split(",")[-1].strip()
-        except ValueError:
-            pass
-    return remote
 
 
 class RateLimiter:
@@ -131,7 +126,7 @@ class Receiver:
             return 204  # not a view; nothing to tell the browser either
         if not signals.user_agent or BOTS.search(signals.user_agent):
             return 204
-        if not self.limiter.allow(self._hash(signals.ip, signals.user_agent), self.clock()):
+        if not self.limiter.allow(self._hash(network_of(signals.ip)), self.clock()):
             return 429
         return None
 
@@ -171,7 +166,9 @@ class Receiver:
     def accept(self, article_id: int, signals: Signals, channels: Channels | None) -> int:
         if channels is None:
             return 404
-        parts = (signals.ip, signals.user_agent, signals.accept_language, str(article_id))
+        reader = self._hash(signals.user_agent, signals.accept_language)
+        slot = int.from_bytes(reader, "big") % self.slots
+        parts = (network_of(signals.ip), str(slot), str(article_id))
         key = int.from_bytes(self._hash(*parts), "big", signed=True)
         view = View(key=key, article_id=article_id, at=self.clock(), channel_ids=channels)
         if self.batch_seconds <= 0:
@@ -197,6 +194,11 @@ class Receiver:
         if not known:
             channels = self.load_article(article_id)
         return self.accept(article_id, signals, channels)
+
+    @property
+    def slots(self) -> int:
+        """How many readers one network may count as (see the module's docstring)."""
+        return max(1, int(getattr(settings, "CITYDESK_VIEWS_PER_NETWORK", 4)))
 
     @property
     def batch_seconds(self) -> float:

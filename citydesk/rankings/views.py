@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
+from citydesk.core.net import request_ip
 from citydesk.publishing.decorators import fragment
 from citydesk.rankings import beacon, queries
 
@@ -25,7 +26,7 @@ def signals_of(request: HttpRequest) -> beacon.Signals:
     )
     return beacon.Signals(
         method=request.method or "",
-        ip=beacon.client_ip(meta.get("REMOTE_ADDR", ""), meta.get("HTTP_X_FORWARDED_FOR")),
+        ip=request_ip(request),
         user_agent=meta.get("HTTP_USER_AGENT", ""),
         accept_language=meta.get("HTTP_ACCEPT_LANGUAGE", ""),
         purpose=purpose,

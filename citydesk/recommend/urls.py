@@ -6,5 +6,5 @@ app_name = "recommend"
 
 urlpatterns = [
     path("fragments/picks/", views.picks, name="picks"),
-    path("fragments/related/<int:pk>/", views.related, name="related"),
+    path("fragments/related/<id:pk>/", views.related, name="related"),
 ]

@@ -472,7 +472,7 @@ def do_retract_article(article: Article) -> Article:
 def set_article_cover(article: Article, filename: str, content: bytes) -> Article:
     """Store `content` as the article's cover image (the list thumbnail and share image).
     Raises images.ImageError for anything but an acceptable picture."""
-    images.checked(content)
+    content = images.cleaned(content)
     with _article_change(article):
         article.cover.save(filename, ContentFile(content), save=False)
         article.save(update_fields=["cover", "updated_at"])
@@ -507,7 +507,7 @@ def create_image(
     """A picture in the media library; width and height are read from the file. Raises
     images.ImageError for anything but an acceptable picture; its renditions are made by
     the worker afterwards."""
-    images.checked(content)
+    content = images.cleaned(content)
     # Assigned, not file.save(): assignment is what fills width and height from the bytes.
     image = Image(
         file=ContentFile(content, name=filename),

@@ -21,7 +21,8 @@ PASSWORD = "flow-test-pw-1"
 
 
 def member(username: str, name: str, role: Role) -> User:
-    user = User.objects.create_user(username, password=PASSWORD, first_name=name, is_staff=True)
+    # No staff flag: the newsroom is not the admin.
+    user = User.objects.create_user(username, password=PASSWORD, first_name=name)
     user.groups.add(Group.objects.get(name=GROUPS[role]))
     return user
 
@@ -35,7 +36,7 @@ def browser():
 def signed_in(browser, base: str, username: str):
     page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
     page.set_default_timeout(20_000)
-    page.goto(f"{base}/admin/login/?next=/newsroom/")
+    page.goto(f"{base}/newsroom/")  # the newsroom's login page, then the dashboard
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")

@@ -150,3 +150,20 @@ def test_only_the_matrix_lets_a_flagged_piece_through(who, draft, people):
             workflow.submit(user, article, override_reason="我认为没问题")
         article.refresh_from_db()
         assert article.status == Article.Status.DRAFT and not article.transitions.exists()
+
+
+@pytest.mark.parametrize("who", list(ROLE_OF))
+def test_reading_others_unpublished_pieces(who, draft, people):
+    from citydesk.content.models import Article
+
+    role = ROLE_OF[who]
+    others = draft(by="reporter2")
+    assert workflow.may_read(people[who], others) == allows(role, Action.READ_OTHERS)
+    assert workflow.may_read(people[who], draft(by=who))  # one's own, always
+    live = draft(by="reporter2")
+    Article.objects.filter(pk=live.pk).update(
+        status=Article.Status.PUBLISHED, published_at=timezone.now()
+    )
+    live.refresh_from_db()
+    assert workflow.may_read(people[who], live)  # public anyway
+    assert not workflow.may_read(people["outsider"], others)

@@ -78,10 +78,64 @@ def test_a_client_is_rate_limited(client, article, monkeypatch):
     answers = [post(client, f"/beacon/view/{article.pk}/") for _ in range(int(beacon.RATE_BURST))]
     assert set(answers) == {204}
     assert post(client, f"/beacon/view/{article.pk}/") == 429
+    # Per address, whatever the headers say.
+    assert post(client, f"/beacon/view/{article.pk}/", HTTP_USER_AGENT="Mozilla/5.0 other") == 429
     now[0] += 5  # tokens come back at RATE_PER_SECOND
     assert post(client, f"/beacon/view/{article.pk}/") == 204
-    # Another reader behind the same address is not held back.
-    assert post(client, f"/beacon/view/{article.pk}/", HTTP_USER_AGENT="Mozilla/5.0 other") == 204
+    # Another address is not held back.
+    assert post(client, f"/beacon/view/{article.pk}/", REMOTE_ADDR="10.0.0.9") == 204
+
+
+def flood(client: Client, article: Article, address: str, n: int = 1000) -> set[int]:
+    """`n` beacons from one address, each with its own user agent and language."""
+    answers = set()
+    for i in range(n):
+        headers = {
+            "HTTP_USER_AGENT": f"Mozilla/5.0 (Linux; Android {i % 14}; V{i}) Mobile Safari/{i}",
+            "HTTP_ACCEPT_LANGUAGE": f"zh-CN,zh;q=0.{i % 10},en;q=0.{i % 7}",
+            "REMOTE_ADDR": address,
+        }
+        answers.add(client.post(f"/beacon/view/{article.pk}/", **headers).status_code)
+    return answers
+
+
+def test_rotating_headers_from_one_address_adds_at_most_the_cap(client, db, monkeypatch, settings):
+    now = [1000.0]
+    monkeypatch.setattr(beacon, "_receiver", beacon.Receiver(clock=lambda: now[0]))
+    leader, target = make(), make()
+    for i in range(20):  # the leader: 20 real readers, the target 10
+        for a in [leader] if i >= 10 else [leader, target]:
+            post(client, f"/beacon/view/{a.pk}/", REMOTE_ADDR=f"198.51.100.{i}")
+    top = [pk for pk, _ in get_backend().top("day")]
+    assert top.index(leader.pk) < top.index(target.pk)
+
+    answers = flood(client, target, "203.0.113.66")
+    assert answers == {204, 429}  # the burst allowance, then the rate limit
+    cap = settings.CITYDESK_VIEWS_PER_NETWORK
+    assert 10 < views(target) <= 10 + cap
+    # Slowly, within the rate limit, for the rest of the half hour: no more.
+    for _ in range(50):
+        now[0] += 30
+        flood(client, target, "203.0.113.66", n=1)
+    assert views(target) <= 10 + cap
+    top = [pk for pk, _ in get_backend().top("day")]
+    assert top.index(leader.pk) < top.index(target.pk)
+
+
+def test_an_ipv6_subscriber_is_one_network(client, article, settings, monkeypatch):
+    monkeypatch.setattr(beacon, "_receiver", beacon.Receiver())
+    # A /64 is one subscriber's: rotating the low 64 bits changes nothing.
+    for i in range(40):
+        client.post(
+            f"/beacon/view/{article.pk}/",
+            HTTP_USER_AGENT=f"Mozilla/5.0 agent {i}",
+            REMOTE_ADDR=f"2001:db8:1:2:{i:x}::1",
+        )
+    assert 1 <= views(article) <= settings.CITYDESK_VIEWS_PER_NETWORK
+    # Another /64 is another subscriber.
+    before = views(article)
+    post(client, f"/beacon/view/{article.pk}/", REMOTE_ADDR="2001:db8:1:3::1")
+    assert views(article) == before + 1
 
 
 @pytest.mark.parametrize(
@@ -130,7 +184,7 @@ def test_batched_views_reach_the_backend_and_none_is_lost_at_stop(settings):
     receiver = beacon.Receiver()
     channels = receiver.load_article(article.pk)
     for n in range(250):
-        signals = beacon.Signals("POST", "10.1.0.1", f"Mozilla/5.0 reader {n}")
+        signals = beacon.Signals("POST", f"10.1.{n // 256}.{n % 256}", "Mozilla/5.0")
         assert receiver.accept(article.pk, signals, channels) == 204
     assert views(article) == 0 and len(receiver.pending) == 250
     receiver.stop()

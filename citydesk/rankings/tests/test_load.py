@@ -21,10 +21,15 @@ def send(port: int, worker: int, article_ids: list[int]) -> dict[int, int]:
     statuses: dict[int, int] = {}
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     for visitor in range(VISITORS):
-        agent = f"Mozilla/5.0 (load test; worker {worker}; reader {visitor})"
+        # Distinct readers: each its own address (through the trusted proxy header, as
+        # behind nginx); one address counts only a few views, whatever its agent says.
+        headers = {
+            "User-Agent": f"Mozilla/5.0 (load test; worker {worker}; reader {visitor})",
+            "X-Forwarded-For": f"10.{worker}.{visitor // 256}.{visitor % 256}",
+        }
         for _ in range(REPEATS):
             for pk in article_ids:
-                conn.request("POST", f"/beacon/view/{pk}/", headers={"User-Agent": agent})
+                conn.request("POST", f"/beacon/view/{pk}/", headers=headers)
                 response = conn.getresponse()
                 response.read()
                 statuses[response.status] = statuses.get(response.status, 0) + 1
@@ -57,7 +62,7 @@ def database_counts(data_dir, ids) -> dict[int, int]:
 
 @pytest.mark.parametrize("backend", ["database", "redis"])
 def test_counts_are_exact_under_load_from_several_processes(tmp_path, backend, request):
-    env = {"CITYDESK_RANKING_BACKEND": backend}
+    env = {"CITYDESK_RANKING_BACKEND": backend, "CITYDESK_TRUST_X_FORWARDED_FOR": "1"}
     if backend == "redis":
         import redis
 

@@ -1,0 +1,28 @@
+"""Who is asking: the client behind a trusted proxy, and the network it stands for."""
+
+import pytest
+
+from citydesk.core.net import client_ip, network_of
+
+
+@pytest.mark.parametrize(
+    ("address", "network"),
+    [
+        ("203.0.113.7", "203.0.113.7"),
+        ("2001:db8:1:2:abcd::1", "2001:db8:1:2::/64"),
+        ("[2001:db8:1:2::9]", "2001:db8:1:2::/64"),
+        ("::ffff:203.0.113.7", "203.0.113.7"),  # IPv4 seen through an IPv6 socket
+        ("not an address", "not an address"),
+        ("", ""),
+    ],
+)
+def test_network_of(address, network):
+    assert network_of(address) == network
+
+
+def test_the_forwarded_address_is_trusted_only_from_a_local_proxy(settings):
+    settings.CITYDESK_TRUST_X_FORWARDED_FOR = True
+    assert client_ip("127.0.0.1", "1.2.3.4, 198.51.100.9") == "198.51.100.9"  # nginx's hop
+    assert client_ip("203.0.113.1", "198.51.100.9") == "203.0.113.1"  # not from the proxy
+    settings.CITYDESK_TRUST_X_FORWARDED_FOR = False
+    assert client_ip("127.0.0.1", "198.51.100.9") == "127.0.0.1"
