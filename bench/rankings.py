@@ -4,9 +4,10 @@
 
 1. Beacons: wrk posts view beacons at `citydesk serve` (2 workers), every request from
    another visitor (its own User-Agent, and its own IPv6 /64 forwarded as nginx would),
-   spread over 200 articles, for --duration seconds. A wrk Lua script counts the 204 answers; the stored views are read back once
-   the batches are written. No count lost: stored = answered, give or take the requests
-   in flight when wrk stopped (at most one per connection). Once with the database
+   spread over 200 articles, for --duration seconds. A wrk Lua script counts the 204
+   answers; the stored views are read back once the batches are written. No count lost:
+   stored = answered, give or take the requests in flight when wrk stopped (at most one
+   per connection). Once with the database
    backend (the embedded default, SQLite), once with Redis (a redis-server of its own).
 2. Ranking reads: 1,000,000 views of 20,000 articles over 30 days in a fresh database;
    `top` for each window, site-wide and per channel, p50/p95; and the 热点排行 box's read

@@ -24,15 +24,49 @@ SECRET_KEY = os.environ.get("CITYDESK_SECRET_KEY", "")
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("CITYDESK_ALLOWED_HOSTS", "*").split(",") if h.strip()
 ]
-CSRF_TRUSTED_ORIGINS = [
-    o.strip() for o in os.environ.get("CITYDESK_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
-]
-
 SITE_NAME = os.environ.get("CITYDESK_SITE_NAME", "名城苏州")
 SITE_WECHAT_ID = os.environ.get("CITYDESK_WECHAT_ID", "citydesk_demo")
 # The origin every absolute URL (canonical, feeds, sitemaps, share cards) is built on.
 # Not the request's host: one cached page is served to every host name the site answers to.
 SITE_URL = os.environ.get("CITYDESK_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Forms posted from the site's own origin pass the CSRF origin check behind a proxy too;
+# CITYDESK_CSRF_TRUSTED_ORIGINS adds others (a second domain).
+CSRF_TRUSTED_ORIGINS = [
+    SITE_URL,
+    *(o.strip() for o in os.environ.get("CITYDESK_CSRF_TRUSTED_ORIGINS", "").split(",")),
+]
+CSRF_TRUSTED_ORIGINS = [o for o in dict.fromkeys(CSRF_TRUSTED_ORIGINS) if o]
+
+# Behind a TLS proxy (CITYDESK_HTTPS=1): cookies only over HTTPS, HSTS, and the proxy's
+# X-Forwarded-Proto believed (the proxy must set it, and strip a client's own).
+HTTPS = os.environ.get("CITYDESK_HTTPS", "0") == "1"
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("CITYDESK_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("CITYDESK_HSTS_SUBDOMAINS", "0") == "1"
+SESSION_COOKIE_HTTPONLY = True
+
+# Content-Security-Policy (django-csp), the same on Django's answers and on the cached
+# pages the fronts serve (citydesk.publishing.http.security_headers). No inline script
+# runs: the pages' scripts are files; the editor's import map is let through by its hash
+# (citydesk.core.middleware). Styles may be inline (the admin's and the editor's are).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "media-src": ["'self'", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -60,6 +94,7 @@ INSTALLED_APPS = [
     "citydesk.feeds",
     "django_prose_editor",
     "axes",
+    "csp",
 ]
 
 MIDDLEWARE = [
@@ -75,6 +110,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Below the CSP middleware: its answer is read before that one writes the header.
+    "citydesk.core.middleware.InlineImportMapMiddleware",
     # Last: turns a login refused for too many failures into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

@@ -44,9 +44,40 @@ def shared_data(*parts: str) -> Path:
     return path
 
 
+class _Watched:
+    """A Playwright browser whose every page reports Content-Security-Policy violations:
+    a script, style or fetch the policy refused is a broken page even when the test's
+    own assertions pass, so `chromium()` fails the test on any."""
+
+    def __init__(self, browser: Any) -> None:
+        self._browser = browser
+        self.violations: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
+
+    def _watch(self, page: Any) -> None:
+        def heard(message: Any) -> None:
+            if "Content Security Policy" in message.text:
+                self.violations.append(f"{page.url}: {message.text}")
+
+        page.on("console", heard)
+
+    def new_context(self, **options: Any) -> Any:
+        context = self._browser.new_context(**options)
+        context.on("page", self._watch)
+        return context
+
+    def new_page(self, **options: Any) -> Any:
+        page = self._browser.new_page(**options)
+        self._watch(page)
+        return page
+
+
 @contextmanager
 def chromium() -> Iterator[Any]:
-    """Headless Chromium through Playwright, for browser tests (closed afterwards)."""
+    """Headless Chromium through Playwright, for browser tests (closed afterwards); a
+    Content-Security-Policy violation on any of its pages fails the test."""
     executable = chromium_executable()
     from playwright.sync_api import sync_playwright
 
@@ -63,10 +94,12 @@ def chromium() -> Iterator[Any]:
                 "--no-first-run",
             ],
         )
+        watched = _Watched(browser)
         try:
-            yield browser
+            yield watched
         finally:
             browser.close()
+        assert not watched.violations, "\n".join(watched.violations)
 
 
 def announced(announcement: Any) -> list[dict[str, Any]]:

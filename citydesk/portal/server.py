@@ -47,15 +47,9 @@ STREAM_AFTER = 256 * 1024
 # Django refuses bigger uploads anyway (DATA_UPLOAD_MAX_MEMORY_SIZE); this bounds what
 # the front reads into memory before Django can say so.
 MAX_BODY = 64 * 1024 * 1024
-# The same headers Django's middleware gives every page (security, clickjacking).
-COMMON_HEADERS: Headers = [
-    ("X-Content-Type-Options", "nosniff"),
-    ("Referrer-Policy", "same-origin"),
-    ("Cross-Origin-Opener-Policy", "same-origin"),
-    ("X-Frame-Options", "DENY"),
-    ("Vary", "Accept-Encoding"),
-    ("X-Cache", "HIT"),
-]
+# What a cached page carries beside its own headers: the security headers Django's
+# middleware gives every page (read from the settings once the server starts).
+HIT_HEADERS: Headers = [("Vary", "Accept-Encoding"), ("X-Cache", "HIT")]
 
 BEACON_HEADERS: Headers = [("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")]
 BEACON_PURPOSE_HEADERS = ("purpose", "sec-purpose", "x-moz", "x-purpose")
@@ -133,6 +127,7 @@ class PageCacheFront:
         self.memory = 0
         self.pages: dict[str, CachedPage] = {}
         self.bypass_prefixes = bypass_prefixes
+        self.common_headers: Headers = [*http.security_headers(), *HIT_HEADERS]
 
     # RSGI ------------------------------------------------------------------------------
 
@@ -272,8 +267,8 @@ class PageCacheFront:
                 body=body,
                 etag=etag,
                 mtime=int(st.st_mtime),
-                headers=entity + validators + COMMON_HEADERS,
-                not_modified_headers=validators + COMMON_HEADERS,
+                headers=entity + validators + self.common_headers,
+                not_modified_headers=validators + self.common_headers,
             )
         # Rewritten while we read: the variants may belong to another version.
         if _stamp(os.stat(file)) != _stamp(before):

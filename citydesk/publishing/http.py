@@ -60,6 +60,28 @@ def query_is_ignored(query: str) -> bool:
     return not any(part.split("=", 1)[0] in PAGE_PARAMETERS for part in query.split("&"))
 
 
+def security_headers() -> list[tuple[str, str]]:
+    """The headers every page carries, whichever server answers it: what Django's
+    middleware gives its answers (SecurityMiddleware, clickjacking, django-csp), for the
+    fronts to give the cached pages they serve themselves."""
+    from csp.utils import build_policy
+    from django.conf import settings
+
+    headers = [
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", settings.SECURE_REFERRER_POLICY),
+        ("Cross-Origin-Opener-Policy", settings.SECURE_CROSS_ORIGIN_OPENER_POLICY),
+        ("X-Frame-Options", settings.X_FRAME_OPTIONS),
+        ("Content-Security-Policy", build_policy()),
+    ]
+    if settings.SECURE_HSTS_SECONDS:
+        hsts = f"max-age={settings.SECURE_HSTS_SECONDS}"
+        if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
+            hsts += "; includeSubDomains"
+        headers.append(("Strict-Transport-Security", hsts))
+    return headers
+
+
 def cache_control_for(path: str) -> dict[str, Any]:
     """Keyword arguments for django.utils.cache.patch_cache_control."""
     for pattern, rule in CACHE_RULES:

@@ -56,7 +56,7 @@ def test_a_view_never_touches_a_cached_page(client, site):
     before = client.get(URL).content.decode()
     assert ">40</span>" in before
     for n in range(3):  # three readers
-        reader = {"HTTP_USER_AGENT": f"Mozilla/5.0 reader {n}"}
+        reader = {"HTTP_USER_AGENT": "Mozilla/5.0", "REMOTE_ADDR": f"198.51.100.{n}"}
         assert client.post(f"/beacon/view/{site.feature.pk}/", **reader).status_code == 204
     assert PageCache().read(url) == cached
     queries.forget()  # the ranking as it is after this process's next read (within 30 s)

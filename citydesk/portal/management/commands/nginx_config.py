@@ -11,6 +11,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from citydesk.publishing import http
+
 # In the source tree beside the package: citydesk is deployed from a checkout.
 TEMPLATE = Path(__file__).resolve().parents[4] / "deploy" / "nginx" / "citydesk.conf.template"
 # Debian's libnginx-mod-http-brotli-static; its conf in modules-enabled loads it.
@@ -27,17 +29,27 @@ def render(
     brotli: bool,
     template: Path = TEMPLATE,
 ) -> str:
-    values = {
+    checked = {
         "CITYDESK_UPSTREAM": upstream,
         "CITYDESK_LISTEN": listen,
         "CITYDESK_PAGE_CACHE_DIR": str(Path(page_cache_dir).resolve()),
         "CITYDESK_STATIC_ROOT": str(Path(static_root).resolve()),
         "CITYDESK_MEDIA_ROOT": str(Path(media_root).resolve()),
-        "CITYDESK_BROTLI_STATIC": "brotli_static on;" if brotli else "",
     }
-    for value in values.values():
-        if any(ch in value for ch in ";{}\"'\n") and value != values["CITYDESK_BROTLI_STATIC"]:
+    for value in checked.values():
+        if any(ch in value for ch in ";{}\"'\n"):
             raise CommandError(f"not usable in an nginx config: {value!r}")
+    headers = []
+    for name, value in http.security_headers():
+        if any(ch in value for ch in '"\n{}$\\'):
+            raise CommandError(f"not usable in an nginx config: {name}: {value!r}")
+        # `always`: error pages (a 404) carry them too.
+        headers.append(f'add_header {name} "{value}" always;')
+    values = {
+        **checked,
+        "CITYDESK_BROTLI_STATIC": "brotli_static on;" if brotli else "",
+        "CITYDESK_SECURITY_HEADERS": "\n        ".join(headers),
+    }
     # safe_substitute leaves nginx's own $variables alone.
     return string.Template(template.read_text()).safe_substitute(values)
 

@@ -1,0 +1,40 @@
+"""Middleware every app's pages pass through."""
+
+import base64
+import hashlib
+import re
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponseBase
+
+_IMPORT_MAP = re.compile(rb'<script type="importmap"[^>]*>(.*?)</script>', re.S)
+
+
+class InlineImportMapMiddleware:
+    """Lets the page's import map through the Content-Security-Policy by its hash.
+
+    The editor's widget (django-prose-editor, through django-js-asset) writes its modules'
+    import map inline, and a policy without 'unsafe-inline' refuses any inline script:
+    the editor would not load. A hash admits exactly that map and nothing else; the map
+    is generated from static paths, so it is the same text on every render. django-csp
+    adds what a response's `_csp_update` names to the header it writes.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if response.streaming or "html" not in response.get("Content-Type", ""):
+            return response
+        body: bytes = response.content  # type: ignore[attr-defined]
+        if b'<script type="importmap"' not in body:
+            return response
+        hashes = [
+            "'sha256-" + base64.b64encode(hashlib.sha256(m.group(1)).digest()).decode() + "'"
+            for m in _IMPORT_MAP.finditer(body)
+        ]
+        update = getattr(response, "_csp_update", None) or {}
+        update["script-src"] = [*update.get("script-src", []), *hashes]
+        response._csp_update = update  # type: ignore[attr-defined]
+        return response
