@@ -77,7 +77,8 @@ def test_gps_goes_and_the_orientation_is_applied():
     picture = assert_clean(Path(image.file.path).read_bytes(), "JPEG")
     # Turned upright: 80×40 on its side is 40×80, and the blue half is now on top.
     assert picture.size == (40, 80) and (image.width, image.height) == (40, 80)
-    top, bottom = picture.getpixel((20, 5)), picture.getpixel((20, 75))
+    top, bottom = picture.convert("RGB").getpixel((20, 5)), picture.getpixel((20, 75))
+    assert isinstance(top, tuple) and isinstance(bottom, tuple)
     assert top[2] > 150 > top[0] and bottom[0] > 150 > bottom[2]
 
 
@@ -85,10 +86,10 @@ def test_an_animated_gif_keeps_its_frames():
     frames = [PILImage.new("RGB", (20, 20), c) for c in ((255, 0, 0), (0, 255, 0), (0, 0, 255))]
     out = io.BytesIO()
     frames[0].save(out, "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
-    assert PILImage.open(out).n_frames == 3
+    assert getattr(PILImage.open(out), "n_frames", 1) == 3
     cleaned = images.cleaned(out.getvalue() + POLYGLOT_TAIL)
     picture = assert_clean(cleaned, "GIF")
-    assert picture.n_frames == 3
+    assert getattr(picture, "n_frames", 1) == 3
 
 
 def test_the_cover_is_cleaned_too():

@@ -90,7 +90,7 @@ def flood(client: Client, article: Article, address: str, n: int = 1000) -> set[
     """`n` beacons from one address, each with its own user agent and language."""
     answers = set()
     for i in range(n):
-        headers = {
+        headers: dict[str, Any] = {
             "HTTP_USER_AGENT": f"Mozilla/5.0 (Linux; Android {i % 14}; V{i}) Mobile Safari/{i}",
             "HTTP_ACCEPT_LANGUAGE": f"zh-CN,zh;q=0.{i % 10},en;q=0.{i % 7}",
             "REMOTE_ADDR": address,
