@@ -84,3 +84,21 @@ def test_reader_goes_home_to_channel_to_article_page_two(site, page, live_server
     # A phone screen: the article text fits the viewport, nothing scrolls sideways.
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390
+
+
+def test_a_reader_searches_with_suggestions_under_the_security_policy(site, page, live_server):
+    # The policy the front and nginx send is on Django's answers too: a script it refused
+    # would fail this test (citydesk.core.testing.chromium watches for violations).
+    response = page.goto(live_server.url + "/")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    box = page.locator("form.search-box input[name=q]").first
+    box.fill("运河")
+    suggestion = page.locator(".search-suggest a", has_text="运河十景修缮全记录").first
+    suggestion.wait_for()
+    box.fill("修缮记录")
+    box.press("Enter")
+    page.wait_for_url(re.compile(r"/search/\?q="))
+    first = page.locator("main").get_by_role("link", name=re.compile("运河十景")).first
+    assert "修缮" in first.inner_html() and "<mark>" in first.inner_html()
+    first.click()
+    page.wait_for_url(re.compile(rf"/a/{site.pk}/$"))
