@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "citydesk.recommend",
     "citydesk.newsroom",
     "citydesk.feeds",
+    "citydesk.ops",
     "django_prose_editor",
     "axes",
     "csp",

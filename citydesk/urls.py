@@ -6,6 +6,7 @@ from django.views.static import serve as serve_file
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("newsroom/", include("citydesk.newsroom.urls")),
+    path("", include("citydesk.ops.urls")),
     # Before the portal: its "<slug>/" channel pattern is a catch-all.
     path("", include("citydesk.syndication.urls")),
     path("", include("citydesk.recommend.urls")),

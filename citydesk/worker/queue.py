@@ -25,7 +25,10 @@ KEEP_FAILED = timedelta(days=30)  # long enough to be seen and retried
 
 def housekeeping() -> None:
     from citydesk.feeds import actions as feeds
+    from citydesk.worker.models import Heartbeat
 
+    now = timezone.now()
+    Heartbeat.objects.update_or_create(worker=tasks.worker_id(), defaults={"seen_at": now})
     tasks.recover_abandoned()
     feeds.enqueue_due()
 
@@ -33,8 +36,11 @@ def housekeeping() -> None:
 def prune() -> None:
     from django_tasks_db.models import DBTaskResult
 
+    from citydesk.worker.models import Heartbeat
+
     now = timezone.now()
     DBTaskResult.objects.successful().filter(finished_at__lt=now - KEEP_SUCCESSFUL).delete()
+    Heartbeat.objects.filter(seen_at__lt=now - KEEP_SUCCESSFUL).delete()  # workers long gone
     DBTaskResult.objects.failed().filter(finished_at__lt=now - KEEP_FAILED).delete()
 
 

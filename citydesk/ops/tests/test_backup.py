@@ -1,0 +1,185 @@
+"""`citydesk backup` while the site publishes, and `citydesk restore` into an empty site:
+the restored site holds exactly what was committed at the backup's moment, and serves.
+Each site is a child process on its own data folder (SQLite), as in production."""
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from citydesk.core.testing import REPO_ROOT, free_port, wait_for_port
+from citydesk.portal.tests.served import child_env, fetch
+
+# Publishes 快讯0000, 快讯0001, ... one commit each, until the stop file appears.
+BURST = """
+import sys, time
+from pathlib import Path
+import django
+django.setup()
+from citydesk.content import actions
+from citydesk.content.actions import ArticleData
+from citydesk.content.models import Article
+stop = Path(sys.argv[1])
+n = 0
+while not stop.exists() or n < 40:
+    actions.create_article(
+        ArticleData(
+            title=f"快讯{n:04d}",
+            body=[{"type": "paragraph", "text": f"第{n}条快讯的正文。"}],
+            channels=["suzhou"],
+        ),
+        status=Article.Status.PUBLISHED,
+    )
+    n += 1
+    print(n, flush=True)
+"""
+
+PICTURE = """
+import io
+import django
+django.setup()
+from PIL import Image
+from citydesk.content import actions
+out = io.BytesIO()
+Image.new("RGB", (64, 48), (10, 120, 200)).save(out, "JPEG")
+actions.create_image("backup-test.jpg", out.getvalue(), caption="备份测试图片")
+"""
+
+
+def citydesk(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "citydesk", *args],
+        env=env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=check,
+    )
+
+
+def titles(data_dir: Path) -> list[str]:
+    with sqlite3.connect(data_dir / "citydesk.sqlite3") as db:
+        rows = db.execute("SELECT title FROM content_article ORDER BY id").fetchall()
+    return [title for (title,) in rows]
+
+
+@pytest.fixture
+def live_site(tmp_path) -> tuple[Path, dict[str, str]]:
+    data_dir = tmp_path / "site"
+    env = child_env(data_dir)
+    citydesk(env, "migrate", "-v0")
+    subprocess.run([sys.executable, "-c", PICTURE], env=env, cwd=REPO_ROOT, check=True)
+    return data_dir, env
+
+
+def test_a_backup_during_publishes_restores_exactly_what_was_committed(live_site, tmp_path):
+    data_dir, env = live_site
+    stop = tmp_path / "stop"
+    burst = subprocess.Popen(
+        [sys.executable, "-c", BURST, str(stop)],
+        env=env,
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert burst.stdout is not None
+        while int(burst.stdout.readline() or 0) < 20:  # the burst is under way
+            pass
+        made = citydesk(env, "backup", str(tmp_path / "backup"))
+        assert burst.poll() is None  # still publishing: the backup was taken mid-burst
+    finally:
+        stop.touch()
+        burst.wait(timeout=60)
+    assert "已备份" in made.stdout
+    published = titles(data_dir)
+    manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
+    at_backup = manifest["counts"]["articles"]
+    assert 20 <= at_backup < len(published)  # publishing went on after the snapshot
+
+    restored_dir = tmp_path / "restored"
+    restored_env = child_env(restored_dir)
+    out = citydesk(restored_env, "restore", str(tmp_path / "backup"))
+    assert "已恢复" in out.stdout
+    # Exactly the first `at_backup` publishes, none missing, none after.
+    assert titles(restored_dir) == published[:at_backup]
+    assert titles(restored_dir) == [f"快讯{n:04d}" for n in range(at_backup)]
+    assert (restored_dir / "secret_key").read_text() == (data_dir / "secret_key").read_text()
+    pictures = list((restored_dir / "media").rglob("backup-test*.jpg"))
+    assert len(pictures) == 1 and pictures[0].stat().st_size > 0
+
+    # The restored site serves: an article, its channel, and search over its index.
+    citydesk(restored_env, "migrate", "-v0")
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "citydesk", "serve", "--port", str(port), "--no-collectstatic"],
+        env={**restored_env, "CITYDESK_EMBEDDED_WORKER": "0"},
+        cwd=REPO_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        wait_for_port(port, server, "citydesk serve", seconds=30)
+        with sqlite3.connect(restored_dir / "citydesk.sqlite3") as db:
+            (last,) = db.execute("SELECT max(id) FROM content_article").fetchone()
+        response, body = fetch(port, f"/a/{last}/")
+        assert response.status == 200 and f"快讯{at_backup - 1:04d}" in body.decode()
+        response, body = fetch(port, "/search/?q=" + quote(f"快讯{at_backup - 1:04d}"))
+        assert response.status == 200 and f"/a/{last}/" in body.decode()
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+
+
+def test_restore_refuses_a_site_that_is_not_empty(live_site, tmp_path):
+    data_dir, env = live_site
+    citydesk(env, "backup", str(tmp_path / "backup"))
+    before = titles(data_dir)
+    refused = citydesk(env, "restore", str(tmp_path / "backup"), check=False)
+    assert refused.returncode != 0
+    assert "不是空的" in refused.stderr or "已有数据表" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert titles(data_dir) == before
+    # Nor does a backup overwrite anything.
+    again = citydesk(env, "backup", str(tmp_path / "backup"), check=False)
+    assert again.returncode != 0 and "不覆盖" in again.stderr
+
+
+def test_a_damaged_backup_is_refused_and_nothing_is_written(live_site, tmp_path):
+    _data_dir, env = live_site
+    backup = tmp_path / "backup"
+    citydesk(env, "backup", str(backup))
+    database = backup / "database.sqlite3"
+    raw = bytearray(database.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    database.write_bytes(bytes(raw))
+    target = tmp_path / "target"
+    refused = citydesk(child_env(target), "restore", str(backup), check=False)
+    assert refused.returncode != 0 and "已损坏" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert not (target / "citydesk.sqlite3").exists()
+    assert not (target / "media").exists()
+
+    missing = citydesk(child_env(target), "restore", str(tmp_path / "nothing"), check=False)
+    assert missing.returncode != 0 and "不是 citydesk 的备份" in missing.stderr
+
+
+def test_the_manifest_says_what_the_backup_holds(live_site, tmp_path):
+    _data_dir, env = live_site
+    citydesk(env, "backup", str(tmp_path / "backup"))
+    manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
+    assert manifest["vendor"] == "sqlite" and manifest["counts"]["images"] == 1
+    assert manifest["counts"]["articles"] == 0 and manifest["counts"]["users"] == 0
+    listed = set(manifest["files"])
+    assert {"database.sqlite3", "secret_key"} <= listed
+    assert any(name.startswith("media/") for name in listed)
+    on_disk = {
+        str(p.relative_to(tmp_path / "backup"))
+        for p in (tmp_path / "backup").rglob("*")
+        if p.is_file() and p.name != "manifest.json"
+    }
+    assert listed == on_disk
