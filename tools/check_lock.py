@@ -19,8 +19,8 @@ def canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def pyproject_pins() -> tuple[dict[str, str], list[str]]:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+def pyproject_pins(root: Path) -> tuple[dict[str, str], list[str]]:
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
     wanted = list(project["dependencies"])
     for extra in project.get("optional-dependencies", {}).values():
         wanted += extra
@@ -48,11 +48,11 @@ def lock_pins(text: str) -> tuple[dict[str, str], list[str]]:
     return pins, unhashed
 
 
-def problems() -> list[str]:
-    lock_file = ROOT / "requirements.lock"
+def problems(root: Path = ROOT) -> list[str]:
+    lock_file = root / "requirements.lock"
     if not lock_file.exists():
         return ["requirements.lock is missing: run `make lock`"]
-    pins, loose = pyproject_pins()
+    pins, loose = pyproject_pins(root)
     locked, unhashed = lock_pins(lock_file.read_text())
     found = [f"pyproject.toml: not pinned with ==: {r}" for r in loose]
     for name, version in sorted(pins.items()):

@@ -3,6 +3,8 @@ the restored site holds exactly what was committed at the backup's moment, and s
 Each site is a child process on its own data folder (SQLite), as in production."""
 
 import json
+import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -11,7 +13,7 @@ from urllib.parse import quote
 
 import pytest
 
-from citydesk.core.testing import REPO_ROOT, free_port, wait_for_port
+from citydesk.core.testing import REPO_ROOT, free_port, require_service, wait_for_port
 from citydesk.portal.tests.served import child_env, fetch
 
 # Publishes 快讯0000, 快讯0001, ... one commit each, until the stop file appears.
@@ -183,3 +185,51 @@ def test_the_manifest_says_what_the_backup_holds(live_site, tmp_path):
         if p.is_file() and p.name != "manifest.json"
     }
     assert listed == on_disk
+
+
+def test_postgresql_backup_and_restore(tmp_path):
+    url = os.environ.get("CITYDESK_TEST_POSTGRES_URL", "")
+    require_service(bool(url), "CITYDESK_TEST_POSTGRES_URL is not set (no PostgreSQL server)")
+    require_service(bool(shutil.which("pg_dump")), "pg_dump is not installed")
+    import psycopg
+
+    names = [f"citydesk_backup_{os.getpid()}_{side}" for side in ("from", "to")]
+    admin = psycopg.connect(url, autocommit=True)
+    try:
+        for name in names:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            admin.execute(f'CREATE DATABASE "{name}"')
+        base = url.rsplit("/", 1)[0]
+        source = {**child_env(tmp_path / "from"), "CITYDESK_DATABASE_URL": f"{base}/{names[0]}"}
+        citydesk(source, "migrate", "-v0")
+        subprocess.run([sys.executable, "-c", PICTURE], env=source, cwd=REPO_ROOT, check=True)
+        stop = tmp_path / "stop"
+        stop.touch()  # the burst publishes its 40 and ends
+        subprocess.run(
+            [sys.executable, "-c", BURST, str(stop)],
+            env=source,
+            cwd=REPO_ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        citydesk(source, "backup", str(tmp_path / "backup"))
+        manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
+        assert manifest["vendor"] == "postgresql" and "database.dump" in manifest["files"]
+        assert manifest["counts"]["articles"] == 40 and manifest["counts"]["images"] == 1
+
+        target = {**child_env(tmp_path / "to"), "CITYDESK_DATABASE_URL": f"{base}/{names[1]}"}
+        out = citydesk(target, "restore", str(tmp_path / "backup"))
+        assert "已恢复" in out.stdout
+        with psycopg.connect(f"{base}/{names[1]}") as db:
+            rows = db.execute("SELECT title FROM content_article ORDER BY id").fetchall()
+            found = db.execute(
+                "SELECT count(*) FROM search_document WHERE title_text LIKE '%%快讯0039%%'"
+            ).fetchone()
+        assert [t for (t,) in rows] == [f"快讯{n:04d}" for n in range(40)]
+        assert found == (1,)  # the search index came with the database
+        again = citydesk(target, "restore", str(tmp_path / "backup"), check=False)
+        assert again.returncode != 0 and "已有数据表" in again.stderr
+    finally:
+        for name in names:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
