@@ -100,6 +100,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "citydesk.core.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # ETag/304 for pages Django renders; above the page cache so it sees the file's ETag.
     "django.middleware.http.ConditionalGetMiddleware",

@@ -236,7 +236,8 @@ def test_postgresql_backup_and_restore(tmp_path):
         assert [t for (t,) in rows] == [f"快讯{n:04d}" for n in range(40)]
         assert found == (1,)  # the search index came with the database
         again = citydesk(target, "restore", str(tmp_path / "backup"), check=False)
-        assert again.returncode != 0 and "已有数据表" in again.stderr
+        assert again.returncode != 0
+        assert "已有数据表" in again.stderr or "不是空的" in again.stderr
     finally:
         for name in names:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

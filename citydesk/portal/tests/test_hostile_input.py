@@ -126,3 +126,12 @@ def test_no_query_value_answers_5xx(value, chief):
         for client in (Client(), editor):
             response = client.get(f"{page}?{query}")
             assert response.status_code < 500, (page, value[:50], response.status_code)
+
+
+@pytest.mark.parametrize("url", ["/tag/a%00b/", "/people/%00/", "/a/1%00/", "/newsroom/%00"])
+def test_a_nul_character_in_a_path_is_a_clear_400(client, url):
+    response = client.get(url)
+    assert response.status_code == 400
+    assert response.content.decode() == "请求地址含有无效字符"
+    # In a query string it is the view's to handle: search drops it.
+    assert client.get("/search/?q=%E8%8B%8F%00%E5%B7%9E").status_code == 200
