@@ -99,6 +99,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "citydesk.core.middleware.MetricsMiddleware",  # outermost: sees every answer
     "django.middleware.security.SecurityMiddleware",
     "citydesk.core.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -246,6 +247,14 @@ CITYDESK_RANKINGS_BATCH_SECONDS = float(os.environ.get("CITYDESK_RANKINGS_BATCH_
 # Views one network (an IPv4 address, an IPv6 /64) counts at most per article per half
 # hour, whatever user agents and languages it sends (citydesk/rankings/beacon.py).
 CITYDESK_VIEWS_PER_NETWORK = int(os.environ.get("CITYDESK_VIEWS_PER_NETWORK", "4"))
+# Who may read /metrics: these networks (comma-separated; the machine itself by default),
+# or anyone sending `Authorization: Bearer <CITYDESK_METRICS_TOKEN>`.
+CITYDESK_METRICS_ALLOW = [
+    n.strip()
+    for n in os.environ.get("CITYDESK_METRICS_ALLOW", "127.0.0.0/8,::1/128").split(",")
+    if n.strip()
+]
+CITYDESK_METRICS_TOKEN = os.environ.get("CITYDESK_METRICS_TOKEN", "")
 # Behind a proxy on this machine (nginx), read the reader's address from X-Forwarded-For.
 CITYDESK_TRUST_X_FORWARDED_FOR = os.environ.get("CITYDESK_TRUST_X_FORWARDED_FOR", "0") == "1"
 

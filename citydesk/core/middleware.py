@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponseBadRequest, HttpResponseBase
 
+from citydesk.core import metrics
+
 _IMPORT_MAP = re.compile(rb'<script type="importmap"[^>]*>(.*?)</script>', re.S)
 
 
@@ -58,3 +60,17 @@ class RejectNulMiddleware:
                 "请求地址含有无效字符", content_type="text/plain; charset=utf-8"
             )
         return self.get_response(request)
+
+
+class MetricsMiddleware:
+    """Counts every request Django answers, by page type, for /metrics: "miss" when the
+    page was written to the page cache, "render" otherwise (the front counts its hits)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        cache = "miss" if response.get("X-Cache") == "MISS" else "render"
+        metrics.REQUESTS.labels(metrics.page_type(request.path), cache).inc()
+        return response

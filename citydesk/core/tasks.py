@@ -34,6 +34,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from citydesk.core import metrics
+
 logger = logging.getLogger("citydesk.tasks")
 
 LEASE = timedelta(minutes=10)  # a claim by another host is abandoned after this long
@@ -214,12 +216,14 @@ def run_claimed(row: Any) -> bool:
         # Not a task, or a payload the function cannot take: no retry will fix it.
         logger.error("task %s is malformed (%s): %s", row.id, row.task_path, exc)
         row.set_failed(exc)
+        metrics.TASKS.labels("failed").inc()
         return True
     policy = policy_for(row.task_path)
     try:
         value = task.call(*args, **kwargs)
     except Gone as exc:
         logger.info("task %s (%s) ended: %s", row.id, row.task_path, exc)
+        metrics.TASKS.labels("gone").inc()
         value = None
     except Exception as exc:
         if policy.max_attempts is None or attempts < policy.max_attempts:
@@ -231,16 +235,19 @@ def run_claimed(row: Any) -> bool:
                 exc,
             )
             _retry_later(row, exc, attempts, policy)
+            metrics.TASKS.labels("retry").inc()
             return False
         logger.error(
             "task %s (%s) failed for good after %d attempts", row.id, row.task_path, attempts
         )
         row.set_failed(exc)
+        metrics.TASKS.labels("failed").inc()
         return True
     try:
         row.set_successful(value)
     except Exception as exc:  # a return value JSON cannot hold: the work is done anyway
         row.set_successful(repr(exc))
+    metrics.TASKS.labels("ok").inc()
     return True
 
 

@@ -28,6 +28,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.http import parse_http_date_safe
 
+from citydesk.core import metrics
 from citydesk.core.net import client_ip
 from citydesk.publishing import health, http
 from citydesk.publishing.cache import PageCache
@@ -128,6 +129,7 @@ class PageCacheFront:
         self.pages: dict[str, CachedPage] = {}
         self.bypass_prefixes = bypass_prefixes
         self.common_headers: Headers = [*http.security_headers(), *HIT_HEADERS]
+        self.hits: dict[str, Any] = {}  # page type -> its counter, looked up once
 
     # RSGI ------------------------------------------------------------------------------
 
@@ -151,6 +153,7 @@ class PageCacheFront:
                 page = self.lookup(scope.path)
                 if page is not None:
                     self.answer(page, scope.headers, proto)
+                    self.count_hit(scope.path)
                     return
         elif method == "POST" and scope.path.startswith("/beacon/view/"):
             await self.beacon(scope, proto)
@@ -181,6 +184,13 @@ class PageCacheFront:
             self._forget(url_path)
             return self._load(url_path)
         return page
+
+    def count_hit(self, url_path: str) -> None:
+        kind = metrics.page_type(url_path)
+        counter = self.hits.get(kind)
+        if counter is None:
+            counter = self.hits[kind] = metrics.REQUESTS.labels(kind, "hit")
+        counter.inc()
 
     def answer(self, page: CachedPage, headers: Any, proto: Any) -> None:
         representations = page.representations
@@ -330,6 +340,7 @@ class PageCacheFront:
         if status != 413:
             await proto()  # the (small) body, read so that the connection can go on
         proto.response_empty(status or 204, BEACON_HEADERS)
+        metrics.BEACONS.labels(str(status or 204)).inc()
 
     # Misses ----------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import Iterable
 
+from citydesk.core import metrics
 from citydesk.publishing.affected import Affected
 from citydesk.publishing.backends import purge_backends
 
@@ -40,7 +41,9 @@ def purge_urls(urls: Iterable[str]) -> list[str]:
                 (time.perf_counter() - started) * 1000,
             )
     if failed:
+        metrics.PURGES.labels("failed").inc(len(paths))
         raise PurgeFailed(f"{len(paths)} URLs not purged by " + "; ".join(failed))
+    metrics.PURGES.labels("ok").inc(len(paths))
     return paths
 
 

@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
+from citydesk.core import metrics
 from citydesk.core.net import request_ip
 from citydesk.publishing.decorators import fragment
 from citydesk.rankings import beacon, queries
@@ -40,6 +41,7 @@ def view_beacon(request: HttpRequest, pk: str) -> HttpResponse:
     status = beacon.receiver().receive(
         beacon.article_id_from_path(request.path), signals_of(request)
     )
+    metrics.BEACONS.labels(str(status)).inc()
     response = HttpResponse(status=status)
     if status == 405:
         response["Allow"] = "POST"

@@ -39,6 +39,7 @@ NOT_CACHED: dict[str, str] = {
     "search:suggest": "takes a query string, which never makes a cache entry",
     "rankings:beacon": "a POST that counts a view; answers no page",
     "ops:healthz": "the node's health for load balancers, never cached",
+    "ops:metrics": "counters for Prometheus, never cached",
     "rankings:hot": "热点排行: counts move by the minute, kept 30 s by browsers only",
     "rankings:hot_window": "热点排行: counts move by the minute, kept 30 s by browsers only",
     "rankings:hot_fragment": "a fragment, kept 30 s by browsers only",
