@@ -57,8 +57,10 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:", "blob:"],
-        "media-src": ["'self'", "blob:"],
+        # Pictures and video may be a partner's (feeds keep their links): any origin.
+        # Neither runs code; scripts, frames and connections stay on this site.
+        "img-src": ["'self'", "data:", "blob:", "https:", "http:"],
+        "media-src": ["'self'", "blob:", "https:", "http:"],
         "font-src": ["'self'", "data:"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],
@@ -291,8 +293,13 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = int(os.environ.get("CITYDESK_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("CITYDESK_LOGIN_LOCKOUT_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
-AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "citydesk.core.net.request_ip"
+# Not reset by a success: anyone with an account could otherwise wipe an address's
+# failures (guessing another's password) by signing in as themselves in between.
+AXES_RESET_ON_SUCCESS = False
+# A lockout lasts the cool-off from its last failure counted, not longer with each try.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# By network (an IPv6 subscriber holds a whole /64), as view counts are.
+AXES_CLIENT_IP_CALLABLE = "citydesk.core.net.request_network"
 # The log names the user name and address tried (an operator needs them to see an
 # attack); passwords are always masked.
 AXES_SENSITIVE_PARAMETERS: list[str] = []

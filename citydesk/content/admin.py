@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms import BaseFormSet, ModelForm
 from django.http import HttpRequest
@@ -28,6 +29,22 @@ def focal_field(label: Any, help_text: Any) -> forms.FloatField:
     return forms.FloatField(
         label=label, required=False, min_value=0, max_value=1, initial=0.5, help_text=help_text
     )
+
+
+class CleanedPicturesForm(forms.ModelForm):
+    """A model form whose every new picture upload is stored re-encoded
+    (`images.cleaned`: no trailing bytes, no EXIF or GPS), or refused with the reason."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or self.cleaned_data
+        for name, field in self.fields.items():
+            value = cleaned.get(name)
+            if isinstance(field, forms.ImageField) and value:
+                try:
+                    cleaned[name] = images.cleaned_upload(value)
+                except ValidationError as exc:
+                    self.add_error(name, exc)
+        return cleaned
 
 
 def saved_by_the_door(formset: BaseFormSet) -> None:
@@ -58,6 +75,8 @@ class TopicArticleInline(admin.TabularInline):
 class RelatedAdmin(admin.ModelAdmin):
     """Channels, topics, people and tags: saved and deleted through the door, which
     refreshes every page that names them."""
+
+    form = CleanedPicturesForm  # a person's photo, a topic's cover
 
     def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
         """Stored by save_related, with a topic's articles: one change, one refresh."""
@@ -106,19 +125,13 @@ class TagAdmin(RelatedAdmin):
     search_fields = ["name"]
 
 
-class ImageForm(forms.ModelForm):
+class ImageForm(CleanedPicturesForm):
     focal_x = focal_field(_("焦点横向位置"), _("裁切时保留的焦点：0 为最左，1 为最右，0.5 居中"))
     focal_y = focal_field(_("焦点纵向位置"), _("0 为最上，1 为最下，0.5 居中"))
 
     class Meta:
         model = Image
         fields = ["file", "title", "caption", "credit", "focal_x", "focal_y"]
-
-    def clean_file(self) -> Any:
-        file = self.cleaned_data.get("file")
-        if file and not getattr(file, "_committed", False):  # a new upload
-            return images.cleaned_upload(file)
-        return file
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or self.cleaned_data

@@ -93,27 +93,42 @@ def cleaned(content: bytes) -> bytes:
     applied to the pixels; the colour profile is kept. The upload itself is kept, outside
     the public media, only when CITYDESK_KEEP_ORIGINAL_UPLOADS says so."""
     kind, _width, _height = checked(content)
+    out = io.BytesIO()
+    try:
+        with PILImage.open(io.BytesIO(content)) as picture:
+            _encode(picture, kind, out)
+    except ImageError:
+        raise
+    except (OSError, ValueError, SyntaxError) as exc:  # a later frame truncated or corrupt
+        raise ImageError("文件不是有效的图片，或已损坏") from exc
     if getattr(settings, "CITYDESK_KEEP_ORIGINAL_UPLOADS", False):
         _keep_original(content, FORMATS[kind])
-    out = io.BytesIO()
-    with PILImage.open(io.BytesIO(content)) as picture:
-        icc = picture.info.get("icc_profile")
-        extra: dict[str, Any] = {"icc_profile": icc} if icc else {}
-        if kind == "GIF":
-            # Every frame, with its timing; a GIF carries no EXIF to apply.
-            frames = getattr(picture, "n_frames", 1)
-            picture.save(out, "GIF", save_all=frames > 1, loop=picture.info.get("loop", 0))
-        else:
-            upright = ImageOps.exif_transpose(picture)
-            if kind == "JPEG":
-                if upright.mode not in ("RGB", "L", "CMYK"):
-                    upright = upright.convert("RGB")
-                upright.save(out, "JPEG", quality=92, **extra)
-            elif kind == "WEBP":
-                upright.save(out, "WEBP", quality=90, **extra)
-            else:
-                upright.save(out, "PNG", **extra)
     return out.getvalue()
+
+
+def _encode(picture: PILImage.Image, kind: str, out: io.BytesIO) -> None:
+    # The colour profile is kept (colours depend on it); every other chunk of metadata
+    # (EXIF, XMP, comments) is left behind.
+    icc = picture.info.get("icc_profile")
+    extra: dict[str, Any] = {"icc_profile": icc} if icc else {}
+    if kind == "GIF":
+        # Every frame, with its timing; a GIF carries no EXIF to apply. Each frame is
+        # decoded whole: their pixels together count against the limit.
+        frames = getattr(picture, "n_frames", 1)
+        if frames * picture.width * picture.height > max_pixels():
+            raise ImageError(f"动图的帧太多：{frames} 帧，超过像素上限")
+        picture.info.pop("comment", None)
+        picture.save(out, "GIF", save_all=frames > 1, loop=picture.info.get("loop", 0), comment=b"")
+    else:
+        upright = ImageOps.exif_transpose(picture)
+        if kind == "JPEG":
+            if upright.mode not in ("RGB", "L", "CMYK"):
+                upright = upright.convert("RGB")
+            upright.save(out, "JPEG", quality=92, **extra)
+        elif kind == "WEBP":
+            upright.save(out, "WEBP", quality=90, **extra)
+        else:
+            upright.save(out, "PNG", **extra)
 
 
 def _keep_original(content: bytes, extension: str) -> None:
@@ -123,9 +138,11 @@ def _keep_original(content: bytes, extension: str) -> None:
     (folder / f"{name}.{extension}").write_bytes(content)
 
 
-def cleaned_upload(file: Any) -> ContentFile:
+def cleaned_upload(file: Any) -> Any:
     """A form's uploaded picture, checked and `cleaned`, under its own name; or the
-    form's ValidationError saying why not."""
+    form's ValidationError saying why not. A file already stored is returned as it is."""
+    if getattr(file, "_committed", False):
+        return file
     size = getattr(file, "size", None)
     if size is not None and size > max_bytes():
         raise ValidationError(

@@ -2,14 +2,28 @@
 
 import base64
 import hashlib
+import json
 import re
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponseBadRequest, HttpResponseBase
 
 from citydesk.core import metrics
 
 _IMPORT_MAP = re.compile(rb'<script type="importmap"[^>]*>(.*?)</script>', re.S)
+
+
+def _static_only(text: bytes) -> bool:
+    """Whether an import map points at this site's static files only: one that came from
+    anywhere else (text injected into a page) is not let through."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return False
+    maps = [data.get("imports", {}), *data.get("scopes", {}).values()]
+    urls = [url for mapping in maps for url in mapping.values()]
+    return all(isinstance(u, str) and u.startswith(settings.STATIC_URL) for u in urls)
 
 
 class InlineImportMapMiddleware:
@@ -18,8 +32,9 @@ class InlineImportMapMiddleware:
     The editor's widget (django-prose-editor, through django-js-asset) writes its modules'
     import map inline, and a policy without 'unsafe-inline' refuses any inline script:
     the editor would not load. A hash admits exactly that map and nothing else; the map
-    is generated from static paths, so it is the same text on every render. django-csp
-    adds what a response's `_csp_update` names to the header it writes.
+    is generated from static paths, so it is the same text on every render; a map that
+    names anything but this site's static files is not admitted. django-csp adds what a
+    response's `_csp_update` names to the header it writes.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
@@ -35,6 +50,7 @@ class InlineImportMapMiddleware:
         hashes = [
             "'sha256-" + base64.b64encode(hashlib.sha256(m.group(1)).digest()).decode() + "'"
             for m in _IMPORT_MAP.finditer(body)
+            if _static_only(m.group(1))
         ]
         update = getattr(response, "_csp_update", None) or {}
         update["script-src"] = [*update.get("script-src", []), *hashes]

@@ -1,29 +1,59 @@
 """Who is asking: the client's address behind a trusted proxy, and the network it
 belongs to (what one household or one attacker controls)."""
 
+import logging
+from functools import cache
 from ipaddress import IPv6Address, ip_address, ip_network
 
 from django.conf import settings
 from django.http import HttpRequest
+
+log = logging.getLogger("citydesk")
 
 
 def client_ip(remote: str, forwarded_for: str | None) -> str:
     """The client's address: X-Forwarded-For's last hop only when a proxy on this machine
     sent it and the deployment says it does (CITYDESK_TRUST_X_FORWARDED_FOR). The last hop
     is the one that proxy added; earlier ones are whatever the client wrote."""
-    if forwarded_for and getattr(settings, "CITYDESK_TRUST_X_FORWARDED_FOR", False):
-        try:
-            if ip_address(remote).is_loopback:
-                return forwarded_for.split(",")[-1].strip()
-        except ValueError:
-            pass
+    if not forwarded_for:
+        return remote
+    try:
+        local = ip_address(remote.strip("[]")).is_loopback
+    except ValueError:
+        return remote
+    if local and getattr(settings, "CITYDESK_TRUST_X_FORWARDED_FOR", False):
+        return forwarded_for.split(",")[-1].strip()
+    if local:
+        _warn_untrusted()
     return remote
+
+
+@cache
+def _warn_untrusted() -> None:
+    # Once a process: every reader would count as 127.0.0.1, one network.
+    log.warning(
+        "a proxy on this machine sends X-Forwarded-For, but CITYDESK_TRUST_X_FORWARDED_FOR"
+        " is not set: every reader looks like one address (view counts, login lockouts)"
+    )
+
+
+def forwarded_untrusted(request: HttpRequest) -> bool:
+    """Whether the request came through a proxy whose forwarded address is not believed
+    (so its REMOTE_ADDR is the proxy's, not the client's)."""
+    return "HTTP_X_FORWARDED_FOR" in request.META and not getattr(
+        settings, "CITYDESK_TRUST_X_FORWARDED_FOR", False
+    )
 
 
 def request_ip(request: HttpRequest) -> str:
     """`client_ip` of a Django request (django-axes asks through this too)."""
     meta = request.META
     return client_ip(meta.get("REMOTE_ADDR", ""), meta.get("HTTP_X_FORWARDED_FOR"))
+
+
+def request_network(request: HttpRequest) -> str:
+    """The network of a Django request's client (django-axes locks out by it)."""
+    return network_of(request_ip(request))
 
 
 def network_of(address: str) -> str:
@@ -34,6 +64,8 @@ def network_of(address: str) -> str:
         parsed = ip_address(address.strip("[]"))
     except ValueError:
         return address
-    if isinstance(parsed, IPv6Address) and parsed.ipv4_mapped is None:
+    if isinstance(parsed, IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
         return str(ip_network(f"{parsed}/64", strict=False))
-    return str(parsed.ipv4_mapped or parsed) if isinstance(parsed, IPv6Address) else str(parsed)
+    return str(parsed)

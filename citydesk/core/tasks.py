@@ -219,12 +219,12 @@ def run_claimed(row: Any) -> bool:
         metrics.TASKS.labels("failed").inc()
         return True
     policy = policy_for(row.task_path)
+    result = "ok"
     try:
         value = task.call(*args, **kwargs)
     except Gone as exc:
         logger.info("task %s (%s) ended: %s", row.id, row.task_path, exc)
-        metrics.TASKS.labels("gone").inc()
-        value = None
+        result, value = "gone", None
     except Exception as exc:
         if policy.max_attempts is None or attempts < policy.max_attempts:
             logger.warning(
@@ -247,7 +247,7 @@ def run_claimed(row: Any) -> bool:
         row.set_successful(value)
     except Exception as exc:  # a return value JSON cannot hold: the work is done anyway
         row.set_successful(repr(exc))
-    metrics.TASKS.labels("ok").inc()
+    metrics.TASKS.labels(result).inc()
     return True
 
 

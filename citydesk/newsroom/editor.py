@@ -13,7 +13,7 @@ from typing import Any
 from django import forms
 from django_prose_editor.widgets import ProseEditorWidget
 
-from citydesk.content import images
+from citydesk.content.admin import CleanedPicturesForm
 from citydesk.content.models import Article, Channel, Image
 from citydesk.content.richtext import blocks_to_html, html_to_blocks
 from citydesk.newsroom.revisions import TEXT_FIELDS
@@ -111,15 +111,9 @@ class ArticleEditForm(forms.Form):
         return cls(data, initial=initial)
 
 
-class ImageUploadForm(forms.ModelForm):
+class ImageUploadForm(CleanedPicturesForm):
     """An image uploaded from the editor into the library."""
 
     class Meta:
         model = Image
         fields = ["file", "caption", "credit"]
-
-    def clean_file(self) -> Any:
-        file = self.cleaned_data.get("file")
-        if file and not getattr(file, "_committed", False):  # a new upload
-            return images.cleaned_upload(file)
-        return file

@@ -71,9 +71,10 @@ def dashboard(user: User) -> Dashboard:
         ).order_by("-updated_at")
     )
     board.waiting = _rows(waiting_for(user))
-    board.scheduled = _rows(
-        Article.objects.filter(status=Status.SCHEDULED).order_by("published_at", "pk")
-    )
+    scheduled = Article.objects.filter(status=Status.SCHEDULED)
+    if not allows(board.role, Action.READ_OTHERS):  # embargo: a reporter's own only
+        scheduled = scheduled.filter(created_by=user)
+    board.scheduled = _rows(scheduled.order_by("published_at", "pk"))
     board.published_today = _rows(
         Article.objects.published().filter(published_at__gte=today_start())
     )

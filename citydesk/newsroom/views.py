@@ -62,9 +62,11 @@ def _login_context(request: HttpRequest) -> dict[str, Any]:
 @never_cache
 def login(request: HttpRequest) -> HttpResponse:
     """The newsroom's own login (no staff flag needed); django-axes counts the failures."""
+    if request.user.is_authenticated:
+        # Signed in already: the dashboard (a `next` back to this page would loop).
+        return HttpResponseRedirect(reverse("newsroom:dashboard"))
     view = LoginView.as_view(
         template_name="newsroom/login.html",
-        redirect_authenticated_user=True,
         extra_context=_login_context(request),
     )
     return cast(HttpResponse, view(request))

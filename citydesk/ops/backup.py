@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -67,9 +67,14 @@ def _counted() -> dict[str, str]:
 
 
 def _counts(cursor: Any) -> dict[str, int]:
+    """Rows in each counted table that exists (a backup made before a table was added
+    has none of it; `citydesk migrate` makes it after the restore)."""
     counts = {}
     for name, table in _counted().items():
-        cursor.execute(f'SELECT count(*) FROM "{table}"')
+        try:
+            cursor.execute(f'SELECT count(*) FROM "{table}"')
+        except (sqlite3.Error, DatabaseError):
+            continue
         counts[name] = int(cursor.fetchone()[0])
     return counts
 
@@ -132,25 +137,54 @@ class Manifest:
         try:
             data = json.loads((folder / MANIFEST).read_text())
             manifest = cls(**data)
+            whole = isinstance(manifest.counts, dict) and all(
+                isinstance(info, dict) and {"bytes", "sha256"} <= set(info)
+                for info in manifest.files.values()
+            )
         except FileNotFoundError as exc:
             raise BackupError(f"{folder} 不是 citydesk 的备份：没有 {MANIFEST}") from exc
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, AttributeError, OSError) as exc:
             raise BackupError(f"{folder / MANIFEST} 已损坏：{exc}") from exc
+        if not whole:
+            raise BackupError(f"{folder / MANIFEST} 已损坏：清单不完整")
         if manifest.format != FORMAT:
             raise BackupError(f"不认识的备份格式 {manifest.format}")
         return manifest
 
 
 def backup(folder: Path) -> Manifest:
-    """Write a backup of this site into `folder` (new, or an empty folder)."""
+    """Write a backup of this site into `folder` (new, or an empty folder), readable by
+    its owner only (it holds password hashes and the secret key). A backup that fails
+    leaves nothing behind."""
     folder = Path(folder)
     if not _empty_folder(folder):
         raise BackupError(f"{folder} 已存在且不是空文件夹：备份不覆盖任何东西")
-    folder.mkdir(parents=True, exist_ok=True)
+    made = not folder.exists()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        folder.chmod(0o700)
+        return _backup(folder)
+    except BaseException as exc:
+        # Nothing half-written is left for the next run to refuse (or to be restored).
+        if made:
+            shutil.rmtree(folder, ignore_errors=True)
+        else:
+            for child in folder.iterdir():
+                shutil.rmtree(child) if child.is_dir() else child.unlink()
+        if isinstance(exc, (OSError, sqlite3.Error, shutil.Error, DatabaseError)):
+            raise BackupError(f"备份失败：{exc}") from exc
+        raise
+
+
+def _backup(folder: Path) -> Manifest:
     vendor = connection.vendor
     if vendor == "sqlite":
+        name = Path(settings.DATABASES["default"]["NAME"])
+        if not name.is_file():
+            raise BackupError(f"没有数据库文件 {name}：这里没有可备份的站点")
         target = folder / "database.sqlite3"
-        source = sqlite3.connect(settings.DATABASES["default"]["NAME"], timeout=30)
+        target.touch(mode=0o600)
+        source = sqlite3.connect(f"file:{name}?mode=ro", uri=True, timeout=30)
         copy = sqlite3.connect(target)
         try:
             source.backup(copy)  # one consistent snapshot, the WAL's commits included
@@ -184,9 +218,14 @@ def backup(folder: Path) -> Manifest:
                 cursor.execute("ROLLBACK")
     else:
         raise BackupError(f"不支持的数据库：{vendor}")
+    # Copied after the snapshot, so every file it names is there (unless deleted since,
+    # when the page showing it is gone as well).
     media = Path(settings.MEDIA_ROOT)
     if media.exists():
         shutil.copytree(media, folder / "media", dirs_exist_ok=True)
+    originals = Path(settings.DATA_DIR) / "originals"  # CITYDESK_KEEP_ORIGINAL_UPLOADS
+    if originals.exists():
+        shutil.copytree(originals, folder / "originals", dirs_exist_ok=True)
     key_file = Path(settings.DATA_DIR) / "secret_key"
     if key_file.exists() and key_file.read_text().strip() == settings.SECRET_KEY:
         shutil.copy2(key_file, folder / "secret_key")
@@ -222,7 +261,13 @@ def verify(folder: Path) -> Manifest:
 
 def restore(folder: Path) -> Manifest:
     """Restore a verified backup into this site's empty database and data folder."""
-    folder = Path(folder)
+    try:
+        return _restore(Path(folder))
+    except (OSError, sqlite3.Error, shutil.Error, DatabaseError) as exc:
+        raise BackupError(f"恢复失败：{exc}") from exc
+
+
+def _restore(folder: Path) -> Manifest:
     manifest = verify(folder)
     vendor = connection.vendor
     if manifest.vendor != vendor:
@@ -254,12 +299,12 @@ def restore(folder: Path) -> Manifest:
             if cursor.fetchone()[0]:
                 raise BackupError("数据库已有数据表：恢复只写入空的数据库")
         args, env = _pg_env()
-        _run(
-            ["pg_restore", "--no-owner", "--exit-on-error", *args, str(folder / "database.dump")],
-            env,
-        )
-    if (folder / "media").exists():
-        shutil.copytree(folder / "media", media, dirs_exist_ok=True)
+        # One transaction: a restore that fails leaves the database as empty as it was.
+        dump = str(folder / "database.dump")
+        _run(["pg_restore", "--no-owner", "--single-transaction", *args, dump], env)
+    for part, into in (("media", media), ("originals", Path(settings.DATA_DIR) / "originals")):
+        if (folder / part).exists():
+            shutil.copytree(folder / part, into, dirs_exist_ok=True)
     if (folder / "secret_key").exists():
         key_file = Path(settings.DATA_DIR) / "secret_key"
         key_file.parent.mkdir(parents=True, exist_ok=True)

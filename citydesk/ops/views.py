@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from citydesk.core.net import request_ip
+from citydesk.core.net import forwarded_untrusted, request_ip
 from citydesk.ops import health
 from citydesk.ops.metrics import exposition
 
@@ -29,6 +29,8 @@ def _may_scrape(request: HttpRequest) -> bool:
     given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
     if token and given and hmac.compare_digest(given.encode(), token.encode()):
         return True
+    if forwarded_untrusted(request):
+        return False  # its address is the proxy's: anyone on the internet, perhaps
     try:
         address = ip_address(request_ip(request))
     except ValueError:

@@ -138,3 +138,53 @@ def test_a_refused_upload_still_says_why_and_stores_nothing():
         actions.create_image("x.gif", b"GIF89a" + POLYGLOT_TAIL)
     assert not Image.objects.exists() and not Article.objects.exists()
     assert settings.CITYDESK_KEEP_ORIGINAL_UPLOADS is False
+
+
+def test_a_gif_comment_goes_too():
+    out = io.BytesIO()
+    PILImage.new("P", (30, 20), 3).save(out, "GIF", comment=b"<script>alert(1)</script>")
+    assert b"<script" in out.getvalue()
+    assert b"<script" not in images.cleaned(out.getvalue())
+
+
+def test_an_animated_gif_cut_in_a_later_frame_is_refused_not_a_500():
+    random = __import__("random").Random(1)
+    frames = [
+        PILImage.frombytes("L", (200, 200), bytes(random.randrange(256) for _ in range(40_000)))
+        for _ in range(3)
+    ]
+    out = io.BytesIO()
+    frames[0].save(out, "GIF", save_all=True, append_images=frames[1:], duration=50)
+    cut = out.getvalue()[: len(out.getvalue()) * 8 // 10]
+    images.checked(cut)  # the first frame is whole: the check alone lets it through
+    with pytest.raises(images.ImageError, match="已损坏"):
+        images.cleaned(cut)
+    client = Client()
+    client.force_login(User.objects.create_superuser("boss"))
+    upload = SimpleUploadedFile("cut.gif", cut, content_type="image/gif")
+    response = client.post(
+        "/admin/content/image/add/", {"file": upload, "focal_x": "0.5", "focal_y": "0.5"}
+    )
+    assert response.status_code == 200 and "已损坏" in response.content.decode()
+    assert not Image.objects.exists()
+
+
+def test_many_frames_count_against_the_pixel_limit(settings):
+    settings.CITYDESK_IMAGE_MAX_PIXELS = 20 * 20 * 5
+    frames = [PILImage.new("RGB", (20, 20), (n * 20, 0, 0)) for n in range(10)]
+    out = io.BytesIO()
+    frames[0].save(out, "GIF", save_all=True, append_images=frames[1:], duration=50)
+    with pytest.raises(images.ImageError, match="帧太多"):
+        images.cleaned(out.getvalue())
+
+
+@pytest.mark.parametrize(("url", "field"), [("/admin/content/person/add/", "photo")])
+def test_a_persons_photo_is_cleaned_too(url, field):
+    client = Client()
+    client.force_login(User.objects.create_superuser("boss"))
+    upload = SimpleUploadedFile("face.jpg", jpeg_with_gps(), content_type="image/jpeg")
+    response = client.post(url, {"name": "李明", "slug": "李明", field: upload})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    from citydesk.content.models import Person
+
+    assert_clean(Path(Person.objects.get(name="李明").photo.path).read_bytes(), "JPEG")

@@ -26,3 +26,14 @@ def test_the_forwarded_address_is_trusted_only_from_a_local_proxy(settings):
     assert client_ip("203.0.113.1", "198.51.100.9") == "203.0.113.1"  # not from the proxy
     settings.CITYDESK_TRUST_X_FORWARDED_FOR = False
     assert client_ip("127.0.0.1", "198.51.100.9") == "127.0.0.1"
+
+
+def test_an_untrusted_forwarding_proxy_is_warned_about_once(settings, caplog):
+    from citydesk.core import net
+
+    net._warn_untrusted.cache_clear()
+    settings.CITYDESK_TRUST_X_FORWARDED_FOR = False
+    for _ in range(3):
+        assert client_ip("127.0.0.1", "198.51.100.9") == "127.0.0.1"
+    warnings = [r for r in caplog.records if "CITYDESK_TRUST_X_FORWARDED_FOR" in r.getMessage()]
+    assert len(warnings) == 1

@@ -3,6 +3,8 @@
 comparisons, restore, the soft lock, the workflow's buttons). To any other reporter it
 is a 404 that names nothing, and nothing changes."""
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
 from django.utils import timezone
@@ -75,3 +77,13 @@ def test_a_live_piece_is_readable_by_every_reporter(secret, people):
     client = logged_in(people["reporter"])
     for url in [f"/newsroom/a/{secret.pk}/preview/", f"/newsroom/a/{secret.pk}/history/"]:
         assert client.get(url).status_code == 200, url
+
+
+def test_the_dashboard_lists_only_ones_own_scheduled_pieces_to_a_reporter(secret, people):
+    Article.objects.filter(pk=secret.pk).update(
+        status=Article.Status.SCHEDULED, published_at=timezone.now() + timedelta(days=1)
+    )
+    reporter = logged_in(people["reporter"]).get("/newsroom/").content.decode()
+    assert secret.title not in reporter
+    for who in ("reporter2", "editor", "chief"):
+        assert secret.title in logged_in(people[who]).get("/newsroom/").content.decode(), who

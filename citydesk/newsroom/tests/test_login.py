@@ -129,3 +129,14 @@ def test_signing_out_returns_to_the_login_page(reporter):
     response = client.post("/newsroom/logout/")
     assert response.status_code == 302 and response["Location"] == "/newsroom/login/"
     assert client.get("/newsroom/").status_code == 302
+
+
+def test_a_signed_in_member_sees_a_way_out_and_never_loops(reporter):
+    client = Client()
+    client.force_login(reporter)
+    page = client.get("/newsroom/").content.decode()
+    assert 'action="/newsroom/logout/"' in page and "退出" in page  # not staff: still there
+    assert "管理后台" not in page
+    for url in ["/newsroom/login/", "/newsroom/login/?next=/newsroom/login/"]:
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"] == "/newsroom/", url

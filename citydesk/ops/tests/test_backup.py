@@ -27,8 +27,9 @@ from citydesk.content import actions
 from citydesk.content.actions import ArticleData
 from citydesk.content.models import Article
 stop = Path(sys.argv[1])
-n = 0
-while not stop.exists() or n < 40:
+n = after = 0
+while after < 5 or n < 40:  # at least five more once told to stop
+    after += stop.exists()
     actions.create_article(
         ArticleData(
             title=f"快讯{n:04d}",
@@ -91,8 +92,11 @@ def test_a_backup_during_publishes_restores_exactly_what_was_committed(live_site
     )
     try:
         assert burst.stdout is not None
-        while int(burst.stdout.readline() or 0) < 20:  # the burst is under way
-            pass
+        while True:  # until the burst is under way
+            line = burst.stdout.readline()
+            assert line, "the burst ended before publishing 20 articles"
+            if int(line) >= 20:
+                break
         made = citydesk(env, "backup", str(tmp_path / "backup"))
         assert burst.poll() is None  # still publishing: the backup was taken mid-burst
     finally:
@@ -242,3 +246,25 @@ def test_postgresql_backup_and_restore(tmp_path):
         for name in names:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+def test_a_backup_is_private_and_a_failed_one_leaves_nothing(live_site, tmp_path):
+    _data_dir, env = live_site
+    citydesk(env, "backup", str(tmp_path / "backup"))
+    assert (tmp_path / "backup").stat().st_mode & 0o077 == 0
+    assert (tmp_path / "backup" / "database.sqlite3").stat().st_mode & 0o077 == 0
+    # A site with no database: a clear refusal, and no folder left behind.
+    nowhere = child_env(tmp_path / "no-site")
+    refused = citydesk(nowhere, "backup", str(tmp_path / "second"), check=False)
+    assert refused.returncode != 0 and "没有数据库文件" in refused.stderr
+    assert "Traceback" not in refused.stderr and not (tmp_path / "second").exists()
+
+
+def test_a_malformed_manifest_is_a_clear_refusal(live_site, tmp_path):
+    _data_dir, env = live_site
+    backup = tmp_path / "backup"
+    citydesk(env, "backup", str(backup))
+    (backup / "manifest.json").write_text('{"created_at": 1, "vendor": "sqlite"}')
+    refused = citydesk(child_env(tmp_path / "target"), "restore", str(backup), check=False)
+    assert refused.returncode != 0 and "已损坏" in refused.stderr
+    assert "Traceback" not in refused.stderr

@@ -77,3 +77,13 @@ def test_every_worker_process_is_summed(tmp_path):
         hits = value(text, "citydesk_requests_total", type="article", cache="hit")
         misses = value(text, "citydesk_requests_total", type="article", cache="miss")
         assert misses == 1 and hits == 6, text[:3000]
+
+
+def test_through_an_untrusted_proxy_the_local_address_proves_nothing(settings, caplog):
+    # Behind nginx without CITYDESK_TRUST_X_FORWARDED_FOR, everyone looks like 127.0.0.1.
+    proxied = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    assert proxied.get("/metrics").status_code == 403
+    settings.CITYDESK_TRUST_X_FORWARDED_FOR = True
+    assert proxied.get("/metrics").status_code == 403  # the reader's own address: refused
+    local = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="127.0.0.1")
+    assert local.get("/metrics").status_code == 200

@@ -54,8 +54,8 @@ def page_numbers(page: Page) -> list[int | str]:
 
 @register.simple_tag(takes_context=True)
 def page_href(context: dict[str, Any], number: int) -> str:
-    """A link to page `number` of this list, by path (/suzhou/page/2/). It carries no
-    query string: pages with one are never served from the page cache."""
+    """A link to page `number` of this list, by path (/suzhou/page/2/): one address per
+    page, which a purge reaches (the lists' old ?page=N only redirects here)."""
     return escape_uri_path(list_page_path(context["request"].path, int(number)))
 
 

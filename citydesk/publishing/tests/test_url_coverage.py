@@ -35,8 +35,8 @@ pytestmark = pytest.mark.django_db
 NOT_CACHED: dict[str, str] = {
     "admin:*": "staff only, behind a login",
     "newsroom:*": "staff only, behind a login",
-    "search:results": "takes a query string, which never makes a cache entry",
-    "search:suggest": "takes a query string, which never makes a cache entry",
+    "search:results": "answers its query string: never marked for the page cache",
+    "search:suggest": "answers its query string: never marked for the page cache",
     "rankings:beacon": "a POST that counts a view; answers no page",
     "ops:healthz": "the node's health for load balancers, never cached",
     "ops:metrics": "counters for Prometheus, never cached",
