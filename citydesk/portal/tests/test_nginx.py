@@ -13,9 +13,8 @@ import brotli
 import pytest
 from django.conf import settings
 
-from citydesk.core.testing import free_port, require_service
-from citydesk.portal.management.commands.nginx_config import render
-from citydesk.portal.nginx import brotli_available, nginx_binary, running_nginx
+from citydesk.core.testing import require_service
+from citydesk.portal.nginx import brotli_available
 from citydesk.portal.tests.served import fetch
 from citydesk.portal.tests.sitedata import build_site
 from citydesk.publishing import http as rules
@@ -28,25 +27,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def site():
     return build_site()
-
-
-@pytest.fixture
-def nginx(live_server, tmp_path, settings):
-    require_service(nginx_binary() is not None, "nginx is not installed (apt-get install nginx)")
-    settings.STATIC_ROOT = tmp_path / "static"
-    settings.STATIC_ROOT.mkdir()
-    Path(settings.MEDIA_ROOT).mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    config = render(
-        upstream=f"{live_server.thread.host}:{live_server.thread.port}",
-        listen=f"127.0.0.1:{port}",
-        page_cache_dir=settings.PAGE_CACHE_DIR,
-        static_root=settings.STATIC_ROOT,
-        media_root=settings.MEDIA_ROOT,
-        brotli=brotli_available(),
-    )
-    with running_nginx(tmp_path / "nginx", config, port):
-        yield port
 
 
 def test_a_miss_is_rendered_and_written_then_nginx_serves_the_file(nginx, site):

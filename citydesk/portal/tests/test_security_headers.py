@@ -7,9 +7,6 @@ from urllib.parse import quote
 
 import pytest
 
-from citydesk.core.testing import free_port, require_service
-from citydesk.portal.management.commands.nginx_config import render
-from citydesk.portal.nginx import brotli_available, nginx_binary, running_nginx
 from citydesk.portal.tests.served import citydesk_serve, fetch
 from citydesk.portal.tests.sitedata import build_site
 
@@ -100,33 +97,22 @@ def test_behind_tls_cookies_are_secure_and_the_site_origin_is_trusted(served_htt
     assert refused.status == 403
 
 
-@pytest.mark.django_db(transaction=True)
-def test_every_page_type_from_nginx(live_server, tmp_path, settings):
-    require_service(nginx_binary() is not None, "nginx is not installed (apt-get install nginx)")
+@pytest.fixture
+def hsts(settings):
     settings.SECURE_HSTS_SECONDS = 31536000  # as CITYDESK_HTTPS=1 sets it
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_page_type_from_nginx(hsts, nginx, settings):
     site = build_site()
-    settings.STATIC_ROOT = tmp_path / "static"
-    settings.STATIC_ROOT.mkdir()
-    Path(settings.MEDIA_ROOT).mkdir(parents=True, exist_ok=True)
-    (settings.STATIC_ROOT / "site.css").write_text("body{}")
-    port = free_port()
-    config = render(
-        upstream=f"{live_server.thread.host}:{live_server.thread.port}",
-        listen=f"127.0.0.1:{port}",
-        page_cache_dir=settings.PAGE_CACHE_DIR,
-        static_root=settings.STATIC_ROOT,
-        media_root=settings.MEDIA_ROOT,
-        brotli=brotli_available(),
-    )
-    with running_nginx(tmp_path / "nginx", config, port):
-        for path, html in page_types(site.feature.get_absolute_url()):
-            for _ in range(2):  # a render through nginx, then the cached file
-                response, _ = fetch(port, path)
-                assert_secure(response, path, html=html)
-            if response.getheader("X-Cache") == "HIT":
-                hsts = response.getheader("Strict-Transport-Security") or ""
-                assert hsts.startswith("max-age=31536000"), path
-        static, _ = fetch(port, "/static/site.css")
-        assert static.status == 200
-        assert_secure(static, "/static/site.css", html=False)
-        assert settings.SECURE_HSTS_SECONDS
+    (Path(settings.STATIC_ROOT) / "site.css").write_text("body{}")
+    for path, html in page_types(site.feature.get_absolute_url()):
+        for _ in range(2):  # a render through nginx, then the cached file
+            response, _ = fetch(nginx, path)
+            assert_secure(response, path, html=html)
+        if response.getheader("X-Cache") == "HIT":
+            hsts_header = response.getheader("Strict-Transport-Security") or ""
+            assert hsts_header.startswith("max-age=31536000"), path
+    static, _ = fetch(nginx, "/static/site.css")
+    assert static.status == 200
+    assert_secure(static, "/static/site.css", html=False)
