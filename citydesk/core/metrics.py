@@ -7,6 +7,8 @@ commands before anything imports prometheus_client. /metrics sums every process'
 process (a one-off command, the tests) counts in its own memory.
 """
 
+import logging
+
 from prometheus_client import Counter
 
 REQUESTS = Counter(
@@ -20,6 +22,29 @@ TASKS = Counter(
     "citydesk_tasks", "Follow-up tasks run, by result (ok, retry, failed, gone)", ["result"]
 )
 BEACONS = Counter("citydesk_beacons", "View beacons answered, by HTTP status", ["status"])
+
+
+def count(counter: Counter, *labels: str, amount: float = 1) -> None:
+    """Add to a counter; never raises. Counting must not fail a page or a task: in the
+    multiprocess mode a counter's first use makes a file, which a full or read-only disk
+    refuses (logged once a process, then counted no more)."""
+    global _broken
+    if _broken:
+        return
+    try:
+        counter.labels(*labels).inc(amount)
+    except Exception:
+        _broken = True
+        logging.getLogger("citydesk").exception("counting for /metrics failed; counting stops")
+
+
+_broken = False
+
+
+def broken() -> bool:
+    """Whether counting failed in this process (and stopped)."""
+    return _broken
+
 
 # First match wins; what is not here is "other".
 _TYPES = (

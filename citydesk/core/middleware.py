@@ -88,5 +88,5 @@ class MetricsMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         cache = "miss" if response.get("X-Cache") == "MISS" else "render"
-        metrics.REQUESTS.labels(metrics.page_type(request.path), cache).inc()
+        metrics.count(metrics.REQUESTS, metrics.page_type(request.path), cache)
         return response

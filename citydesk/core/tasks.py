@@ -216,7 +216,7 @@ def run_claimed(row: Any) -> bool:
         # Not a task, or a payload the function cannot take: no retry will fix it.
         logger.error("task %s is malformed (%s): %s", row.id, row.task_path, exc)
         row.set_failed(exc)
-        metrics.TASKS.labels("failed").inc()
+        metrics.count(metrics.TASKS, "failed")
         return True
     policy = policy_for(row.task_path)
     result = "ok"
@@ -235,19 +235,19 @@ def run_claimed(row: Any) -> bool:
                 exc,
             )
             _retry_later(row, exc, attempts, policy)
-            metrics.TASKS.labels("retry").inc()
+            metrics.count(metrics.TASKS, "retry")
             return False
         logger.error(
             "task %s (%s) failed for good after %d attempts", row.id, row.task_path, attempts
         )
         row.set_failed(exc)
-        metrics.TASKS.labels("failed").inc()
+        metrics.count(metrics.TASKS, "failed")
         return True
     try:
         row.set_successful(value)
     except Exception as exc:  # a return value JSON cannot hold: the work is done anyway
         row.set_successful(repr(exc))
-    metrics.TASKS.labels(result).inc()
+    metrics.count(metrics.TASKS, result)
     return True
 
 

@@ -186,11 +186,19 @@ class PageCacheFront:
         return page
 
     def count_hit(self, url_path: str) -> None:
+        # The hot path: each page type's counter looked up once (metrics.count, which
+        # never raises, does the first one).
         kind = metrics.page_type(url_path)
         counter = self.hits.get(kind)
         if counter is None:
-            counter = self.hits[kind] = metrics.REQUESTS.labels(kind, "hit")
-        counter.inc()
+            metrics.count(metrics.REQUESTS, kind, "hit")
+            if not metrics.broken():
+                self.hits[kind] = metrics.REQUESTS.labels(kind, "hit")
+            return
+        try:
+            counter.inc()
+        except Exception:  # the disk filled since: counted no more, served all the same
+            self.hits.clear()
 
     def answer(self, page: CachedPage, headers: Any, proto: Any) -> None:
         representations = page.representations
@@ -340,7 +348,7 @@ class PageCacheFront:
         if status != 413:
             await proto()  # the (small) body, read so that the connection can go on
         proto.response_empty(status or 204, BEACON_HEADERS)
-        metrics.BEACONS.labels(str(status or 204)).inc()
+        metrics.count(metrics.BEACONS, str(status or 204))
 
     # Misses ----------------------------------------------------------------------------
 

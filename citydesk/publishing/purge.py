@@ -41,9 +41,9 @@ def purge_urls(urls: Iterable[str]) -> list[str]:
                 (time.perf_counter() - started) * 1000,
             )
     if failed:
-        metrics.PURGES.labels("failed").inc(len(paths))
+        metrics.count(metrics.PURGES, "failed", amount=len(paths))
         raise PurgeFailed(f"{len(paths)} URLs not purged by " + "; ".join(failed))
-    metrics.PURGES.labels("ok").inc(len(paths))
+    metrics.count(metrics.PURGES, "ok", amount=len(paths))
     return paths
 
 

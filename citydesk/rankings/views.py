@@ -41,7 +41,7 @@ def view_beacon(request: HttpRequest, pk: str) -> HttpResponse:
     status = beacon.receiver().receive(
         beacon.article_id_from_path(request.path), signals_of(request)
     )
-    metrics.BEACONS.labels(str(status)).inc()
+    metrics.count(metrics.BEACONS, str(status))
     response = HttpResponse(status=status)
     if status == 405:
         response["Allow"] = "POST"

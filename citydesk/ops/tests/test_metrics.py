@@ -87,3 +87,18 @@ def test_through_an_untrusted_proxy_the_local_address_proves_nothing(settings, c
     assert proxied.get("/metrics").status_code == 403  # the reader's own address: refused
     local = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="127.0.0.1")
     assert local.get("/metrics").status_code == 200
+
+
+def test_counting_never_fails_a_page(client, monkeypatch, caplog):
+    from citydesk.core import metrics
+
+    class Refusing:
+        def labels(self, *labels):
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(metrics, "REQUESTS", Refusing())
+    monkeypatch.setattr(metrics, "_broken", False)
+    assert client.get("/about/").status_code == 200
+    assert metrics.broken() and "counting for /metrics failed" in caplog.text
+    assert client.get("/about/").status_code == 200  # and no more tries, no more logs
+    assert caplog.text.count("counting for /metrics failed") == 1
