@@ -26,8 +26,9 @@ def _rankings_inline(settings):
 
 @pytest.fixture(autouse=True)
 def _seeded_channels(request):
-    """A transactional test empties every table when it ends, the channels a migration
-    seeded included; put them back for the next one (a no-op when they are there)."""
+    """A transactional test empties every table when it ends, the rows migrations seeded
+    included (the channels, the newsroom's role groups); put them back for the next one
+    (a no-op when they are there)."""
     marker = request.node.get_closest_marker("django_db")
     if not (
         (marker and marker.kwargs.get("transaction"))
@@ -39,6 +40,7 @@ def _seeded_channels(request):
     from django.apps import apps
 
     importlib.import_module("citydesk.content.migrations.0002_seed_channels").seed(apps, None)
+    importlib.import_module("citydesk.newsroom.migrations.0002_role_groups").create(apps, None)
 
 
 def pytest_report_header(config):

@@ -46,7 +46,6 @@ if HTTPS:
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("CITYDESK_HSTS_SECONDS", str(365 * 24 * 3600)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("CITYDESK_HSTS_SUBDOMAINS", "0") == "1"
-SESSION_COOKIE_HTTPONLY = True
 
 # Content-Security-Policy (django-csp), the same on Django's answers and on the cached
 # pages the fronts serve (citydesk.publishing.http.security_headers). No inline script

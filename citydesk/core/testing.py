@@ -4,6 +4,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -21,6 +22,21 @@ SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 def services_required() -> bool:
     """Under CI every service is installed, so a missing one is a failure, not a skip."""
     return os.environ.get("CITYDESK_REQUIRE_SERVICES") == "1"
+
+
+def run_citydesk(
+    env: dict[str, str], *args: str, check: bool = True, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """`citydesk ARGS` in a child process with `env`, its output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "citydesk", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=check,
+    )
 
 
 def require_service(available: bool, reason: str) -> None:

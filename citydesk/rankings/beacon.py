@@ -30,6 +30,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.conf import settings
 
@@ -66,6 +67,11 @@ class Signals:
     accept_language: str = ""
     purpose: str = ""  # Purpose / Sec-Purpose / X-Moz / X-Purpose, joined
     content_length: str | None = None
+
+    @cached_property
+    def network(self) -> str:
+        """The network the address stands for: screened and counted by it."""
+        return network_of(self.ip)
 
 
 def article_id_from_path(path: str) -> int | None:
@@ -126,7 +132,7 @@ class Receiver:
             return 204  # not a view; nothing to tell the browser either
         if not signals.user_agent or BOTS.search(signals.user_agent):
             return 204
-        if not self.limiter.allow(self._hash(network_of(signals.ip)), self.clock()):
+        if not self.limiter.allow(self._hash(signals.network), self.clock()):
             return 429
         return None
 
@@ -168,7 +174,7 @@ class Receiver:
             return 404
         reader = self._hash(signals.user_agent, signals.accept_language)
         slot = int.from_bytes(reader, "big") % self.slots
-        parts = (network_of(signals.ip), str(slot), str(article_id))
+        parts = (signals.network, str(slot), str(article_id))
         key = int.from_bytes(self._hash(*parts), "big", signed=True)
         view = View(key=key, article_id=article_id, at=self.clock(), channel_ids=channels)
         if self.batch_seconds <= 0:

@@ -14,7 +14,13 @@ from urllib.parse import quote
 
 import pytest
 
-from citydesk.core.testing import REPO_ROOT, free_port, require_service, wait_for_port
+from citydesk.core.testing import (
+    REPO_ROOT,
+    free_port,
+    require_service,
+    run_citydesk,
+    wait_for_port,
+)
 from citydesk.portal.tests.served import child_env, fetch
 
 # Publishes 快讯0000, 快讯0001, ... one commit each, until the stop file appears.
@@ -54,17 +60,6 @@ actions.create_image("backup-test.jpg", out.getvalue(), caption="备份测试图
 """
 
 
-def citydesk(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "citydesk", *args],
-        env=env,
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=check,
-    )
-
-
 def titles(data_dir: Path) -> list[str]:
     with sqlite3.connect(data_dir / "citydesk.sqlite3") as db:
         rows = db.execute("SELECT title FROM content_article ORDER BY id").fetchall()
@@ -75,7 +70,7 @@ def titles(data_dir: Path) -> list[str]:
 def live_site(tmp_path) -> tuple[Path, dict[str, str]]:
     data_dir = tmp_path / "site"
     env = child_env(data_dir)
-    citydesk(env, "migrate", "-v0")
+    run_citydesk(env, "migrate", "-v0")
     subprocess.run([sys.executable, "-c", PICTURE], env=env, cwd=REPO_ROOT, check=True)
     return data_dir, env
 
@@ -97,7 +92,7 @@ def test_a_backup_during_publishes_restores_exactly_what_was_committed(live_site
             assert line, "the burst ended before publishing 20 articles"
             if int(line) >= 20:
                 break
-        made = citydesk(env, "backup", str(tmp_path / "backup"))
+        made = run_citydesk(env, "backup", str(tmp_path / "backup"))
         assert burst.poll() is None  # still publishing: the backup was taken mid-burst
     finally:
         stop.touch()
@@ -110,7 +105,7 @@ def test_a_backup_during_publishes_restores_exactly_what_was_committed(live_site
 
     restored_dir = tmp_path / "restored"
     restored_env = child_env(restored_dir)
-    out = citydesk(restored_env, "restore", str(tmp_path / "backup"))
+    out = run_citydesk(restored_env, "restore", str(tmp_path / "backup"))
     assert "已恢复" in out.stdout
     # Exactly the first `at_backup` publishes, none missing, none after.
     assert titles(restored_dir) == published[:at_backup]
@@ -120,7 +115,7 @@ def test_a_backup_during_publishes_restores_exactly_what_was_committed(live_site
     assert len(pictures) == 1 and pictures[0].stat().st_size > 0
 
     # The restored site serves: an article, its channel, and search over its index.
-    citydesk(restored_env, "migrate", "-v0")
+    run_citydesk(restored_env, "migrate", "-v0")
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "citydesk", "serve", "--port", str(port), "--no-collectstatic"],
@@ -151,40 +146,40 @@ def test_a_backup_during_publishes_restores_exactly_what_was_committed(live_site
 
 def test_restore_refuses_a_site_that_is_not_empty(live_site, tmp_path):
     data_dir, env = live_site
-    citydesk(env, "backup", str(tmp_path / "backup"))
+    run_citydesk(env, "backup", str(tmp_path / "backup"))
     before = titles(data_dir)
-    refused = citydesk(env, "restore", str(tmp_path / "backup"), check=False)
+    refused = run_citydesk(env, "restore", str(tmp_path / "backup"), check=False)
     assert refused.returncode != 0
     assert "不是空的" in refused.stderr or "已有数据表" in refused.stderr
     assert "Traceback" not in refused.stderr
     assert titles(data_dir) == before
     # Nor does a backup overwrite anything.
-    again = citydesk(env, "backup", str(tmp_path / "backup"), check=False)
+    again = run_citydesk(env, "backup", str(tmp_path / "backup"), check=False)
     assert again.returncode != 0 and "不覆盖" in again.stderr
 
 
 def test_a_damaged_backup_is_refused_and_nothing_is_written(live_site, tmp_path):
     _data_dir, env = live_site
     backup = tmp_path / "backup"
-    citydesk(env, "backup", str(backup))
+    run_citydesk(env, "backup", str(backup))
     database = backup / "database.sqlite3"
     raw = bytearray(database.read_bytes())
     raw[len(raw) // 2] ^= 0xFF
     database.write_bytes(bytes(raw))
     target = tmp_path / "target"
-    refused = citydesk(child_env(target), "restore", str(backup), check=False)
+    refused = run_citydesk(child_env(target), "restore", str(backup), check=False)
     assert refused.returncode != 0 and "已损坏" in refused.stderr
     assert "Traceback" not in refused.stderr
     assert not (target / "citydesk.sqlite3").exists()
     assert not (target / "media").exists()
 
-    missing = citydesk(child_env(target), "restore", str(tmp_path / "nothing"), check=False)
+    missing = run_citydesk(child_env(target), "restore", str(tmp_path / "nothing"), check=False)
     assert missing.returncode != 0 and "不是 citydesk 的备份" in missing.stderr
 
 
 def test_the_manifest_says_what_the_backup_holds(live_site, tmp_path):
     _data_dir, env = live_site
-    citydesk(env, "backup", str(tmp_path / "backup"))
+    run_citydesk(env, "backup", str(tmp_path / "backup"))
     manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
     assert manifest["vendor"] == "sqlite" and manifest["counts"]["images"] == 1
     assert manifest["counts"]["articles"] == 0 and manifest["counts"]["users"] == 0
@@ -213,7 +208,7 @@ def test_postgresql_backup_and_restore(tmp_path):
             admin.execute(f'CREATE DATABASE "{name}"')
         base = url.rsplit("/", 1)[0]
         source = {**child_env(tmp_path / "from"), "CITYDESK_DATABASE_URL": f"{base}/{names[0]}"}
-        citydesk(source, "migrate", "-v0")
+        run_citydesk(source, "migrate", "-v0")
         subprocess.run([sys.executable, "-c", PICTURE], env=source, cwd=REPO_ROOT, check=True)
         stop = tmp_path / "stop"
         stop.touch()  # the burst publishes its 40 and ends
@@ -224,13 +219,13 @@ def test_postgresql_backup_and_restore(tmp_path):
             check=True,
             stdout=subprocess.DEVNULL,
         )
-        citydesk(source, "backup", str(tmp_path / "backup"))
+        run_citydesk(source, "backup", str(tmp_path / "backup"))
         manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
         assert manifest["vendor"] == "postgresql" and "database.dump" in manifest["files"]
         assert manifest["counts"]["articles"] == 40 and manifest["counts"]["images"] == 1
 
         target = {**child_env(tmp_path / "to"), "CITYDESK_DATABASE_URL": f"{base}/{names[1]}"}
-        out = citydesk(target, "restore", str(tmp_path / "backup"))
+        out = run_citydesk(target, "restore", str(tmp_path / "backup"))
         assert "已恢复" in out.stdout
         with psycopg.connect(f"{base}/{names[1]}") as db:
             rows = db.execute("SELECT title FROM content_article ORDER BY id").fetchall()
@@ -239,7 +234,7 @@ def test_postgresql_backup_and_restore(tmp_path):
             ).fetchone()
         assert [t for (t,) in rows] == [f"快讯{n:04d}" for n in range(40)]
         assert found == (1,)  # the search index came with the database
-        again = citydesk(target, "restore", str(tmp_path / "backup"), check=False)
+        again = run_citydesk(target, "restore", str(tmp_path / "backup"), check=False)
         assert again.returncode != 0
         assert "已有数据表" in again.stderr or "不是空的" in again.stderr
     finally:
@@ -250,12 +245,12 @@ def test_postgresql_backup_and_restore(tmp_path):
 
 def test_a_backup_is_private_and_a_failed_one_leaves_nothing(live_site, tmp_path):
     _data_dir, env = live_site
-    citydesk(env, "backup", str(tmp_path / "backup"))
+    run_citydesk(env, "backup", str(tmp_path / "backup"))
     assert (tmp_path / "backup").stat().st_mode & 0o077 == 0
     assert (tmp_path / "backup" / "database.sqlite3").stat().st_mode & 0o077 == 0
     # A site with no database: a clear refusal, and no folder left behind.
     nowhere = child_env(tmp_path / "no-site")
-    refused = citydesk(nowhere, "backup", str(tmp_path / "second"), check=False)
+    refused = run_citydesk(nowhere, "backup", str(tmp_path / "second"), check=False)
     assert refused.returncode != 0 and "没有数据库文件" in refused.stderr
     assert "Traceback" not in refused.stderr and not (tmp_path / "second").exists()
 
@@ -263,8 +258,8 @@ def test_a_backup_is_private_and_a_failed_one_leaves_nothing(live_site, tmp_path
 def test_a_malformed_manifest_is_a_clear_refusal(live_site, tmp_path):
     _data_dir, env = live_site
     backup = tmp_path / "backup"
-    citydesk(env, "backup", str(backup))
+    run_citydesk(env, "backup", str(backup))
     (backup / "manifest.json").write_text('{"created_at": 1, "vendor": "sqlite"}')
-    refused = citydesk(child_env(tmp_path / "target"), "restore", str(backup), check=False)
+    refused = run_citydesk(child_env(tmp_path / "target"), "restore", str(backup), check=False)
     assert refused.returncode != 0 and "已损坏" in refused.stderr
     assert "Traceback" not in refused.stderr

@@ -24,7 +24,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from citydesk.core.testing import REPO_ROOT, free_port, wait_for_port
+from citydesk.core.testing import REPO_ROOT, free_port, run_citydesk, wait_for_port
 
 ROUNDS = 3
 BURST = 200
@@ -106,21 +106,9 @@ def _database_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def _citydesk(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "citydesk", *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-
-
 def _shell(env: dict[str, str], code: str) -> str:
     """Run Python in `citydesk shell`; its last line of output ("" when it printed none)."""
-    lines = _citydesk(env, "shell", "--no-imports", "-c", code).stdout.strip().splitlines()
+    lines = run_citydesk(env, "shell", "--no-imports", "-c", code).stdout.strip().splitlines()
     return lines[-1] if lines else ""
 
 
@@ -214,7 +202,7 @@ def _rng() -> random.Random:
 def test_kill_9_during_bursts_loses_nothing(tmp_path):
     rng = _rng()
     env = _database_env(tmp_path)
-    _citydesk(env, "migrate", "--verbosity", "0", "--skip-checks")
+    run_citydesk(env, "migrate", "--verbosity", "0", "--skip-checks")
     python = [sys.executable, "-m", "citydesk", "shell", "--no-imports", "-c"]
     for round_ in range(ROUNDS):
         _shell(env, WARM)
@@ -274,7 +262,7 @@ def _tail(path: Path) -> str:
 def test_kill_9_of_the_server_during_http_publishes(tmp_path):
     rng = _rng()
     env = {**_database_env(tmp_path), "CITYDESK_EMBEDDED_WORKER": "0"}
-    _citydesk(env, "migrate", "--verbosity", "0", "--skip-checks")
+    run_citydesk(env, "migrate", "--verbosity", "0", "--skip-checks")
     session = _shell(env, LOGIN)
     answered: list[int] = []
     for round_ in range(ROUNDS):
