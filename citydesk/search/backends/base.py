@@ -91,8 +91,11 @@ class SearchBackend:
     a tie-breaker)
     and RECENCY_DAYS (the age at which half of that boost is gone); RANK_LIMIT (a query
     matching more articles than this is ranked among the newest RANK_LIMIT: ranking costs
-    time for every match); WEAK_LIMIT (where at most this many articles hold the whole
-    query, those with some of its words follow them); DATABASE (the database alias).
+    time for every match); COMMON_RANK_LIMIT (the same for a query COUNT_CAP articles or
+    more hold, too common to tell many apart: its newest COMMON_RANK_LIMIT, and as many
+    more for each further COMMON_RANK_LIMIT results a page reaches); WEAK_LIMIT (where at
+    most this many articles hold the whole query, those with some of its words follow
+    them); DATABASE (the database alias).
     """
 
     vendor = ""  # the database vendor this backend needs
@@ -110,6 +113,7 @@ class SearchBackend:
         self.recency_weight = float(options.get("RECENCY_WEIGHT", 0.02))
         self.recency_days = float(options.get("RECENCY_DAYS", 365.0))
         self.rank_limit = max(1, int(options.get("RANK_LIMIT", self.rank_limit_default)))
+        self.common_rank_limit = max(1, int(options.get("COMMON_RANK_LIMIT", 100)))
         self.weak_limit = max(0, int(options.get("WEAK_LIMIT", 100)))
 
     @property
@@ -236,7 +240,9 @@ class Matcher:
     """
 
     cursor: CursorWrapper
+    backend: SearchBackend
     parts: list[Any]
+    found: Sequence[int] = ()  # what `counts` found for each part, in order (not every part)
     weak: Any  # the words' part for tier 4
     combine = False  # whether an article with the fragments adds its words' score
     published = "published"  # the column of the publish time, as `published`
@@ -259,9 +265,12 @@ class Matcher:
         for the capped counts that only tell "about N")."""
         return self._matching(part, exclude=exclude)
 
-    def _scored(self, part: Any, exclude: Sequence[int]) -> tuple[str, list[Any]]:
+    def _scored(
+        self, part: Any, exclude: Sequence[int], *, window: int, common: bool = False
+    ) -> tuple[str, list[Any]]:
         """SELECT of `id, tier, s, published` (s: higher is better) of the articles a
-        part matches, its newest RANK_LIMIT at most."""
+        part matches, its newest `window` at most; `common`: COUNT_CAP articles or more
+        hold it."""
         raise NotImplementedError
 
     def _recency(self) -> tuple[str, list[Any]]:
@@ -281,11 +290,16 @@ class Matcher:
     def counts(self) -> list[int]:
         """The articles each part matches, each counted up to COUNT_CAP (a count costs
         time for every match)."""
-        found = []
+        found: list[int] = []
         for part in self.parts:
+            if found and found[-1] >= COUNT_CAP:
+                # The total is already "about COUNT_CAP", and the fragments alone are
+                # ranked: the words need no count.
+                break
             sql, params = self._counted(part, exact=False)
             self.cursor.execute(f"SELECT count(*) FROM ({sql} LIMIT %s) AS c", [*params, COUNT_CAP])
             found.append(int(self.cursor.fetchone()[0]))
+        self.found = found
         return found
 
     def by_time(self, limit: int, offset: int) -> list[Hit]:
@@ -314,11 +328,19 @@ class Matcher:
     ) -> list[Hit]:
         """Best first, by tier, then score, of the first `sources` parts (or, `weak`, of
         tier 4 alone); a part that matches more than RANK_LIMIT articles is ranked among
-        the newest RANK_LIMIT of them."""
+        the newest RANK_LIMIT of them (COMMON_RANK_LIMIT where counted at COUNT_CAP)."""
         ctes, params, selects = [], [], []
         ranking = [self.weak] if weak else self.parts[:sources]
+        b = self.backend
+        found = () if weak else self.found
         for i, part in enumerate(ranking):
-            sql, part_params = self._scored(part, exclude)
+            common = i < len(found) and found[i] >= COUNT_CAP
+            window = b.rank_limit
+            if common:
+                # In steps, so that the pages of one step are cut from one ranking.
+                steps = -(-(offset + limit) // b.common_rank_limit)
+                window = min(b.rank_limit, steps * b.common_rank_limit)
+            sql, part_params = self._scored(part, exclude, window=window, common=common)
             ctes.append(f"s{i} AS MATERIALIZED ({sql})")
             params.extend(part_params)
             # An article takes the tier of the first part that has it.

@@ -50,6 +50,9 @@ VECTOR_SQL = (
 )
 # BM25's constants, and the lengths (in characters) its length normalisation divides by.
 K1, B = 1.2, 0.75
+# A part most articles hold is ranked among its newest matches found by reading the
+# newest articles back, at most this many times as many as it needs.
+WALK = 10
 TYPICAL_TITLE, TYPICAL_BODY = 20.0, 500.0
 
 
@@ -117,6 +120,10 @@ class PostgresBackend(SearchBackend):
             # bitmap scan of the GIN index, measured): it is told to take the index.
             cursor.execute("SET LOCAL enable_seqscan = off")
             cursor.execute("SET LOCAL enable_indexscan = off")
+            # Parallel workers start slower than they help at a search's size (the newest
+            # 500 of 70,000 matches: 17 ms alone, 27 ms with one worker), and readers'
+            # searches run side by side on the server's few cores anyway.
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
             return super().search(query, filters, **kwargs)
 
     def prepare(self, documents: Iterable[IndexDocument]) -> Prepared:
@@ -216,11 +223,12 @@ class _Source:
         return _Source(*self.rough, "", [], "")
 
 
-def _occurrences(text: str) -> str:
-    """How often the fragment (the parameter) occurs in a text."""
+def _occurrences(text: str, fragment: str) -> str:
+    """How often the fragment (the parameter) occurs in a text: in bytes, which need no
+    scan of the UTF-8 as counting characters does (three times faster scoring)."""
     return (
-        f"((char_length({text}) - char_length(replace({text}, %s, '')))"
-        " / greatest(1, char_length(%s)))::float8"
+        f"((octet_length({text}) - octet_length(replace({text}, %s, '')))"
+        f" / {len(fragment.encode())})::float8"
     )
 
 
@@ -306,12 +314,10 @@ class PostgresMatcher(Matcher):
                 ("v.t", b.title_weight, TYPICAL_TITLE),
                 ("v.b", SECONDARY, TYPICAL_BODY),
             ):
-                tf = _occurrences(text)
-                score.append(
-                    f"{weight!r} * {tf} / ({tf} + {K1!r} * ({1 - B!r} + {B!r}"
-                    f" * char_length({text}) / {typical!r}))"
-                )
-                score_params.extend([fragment, fragment] * 2)
+                # tf / (tf + k) as 1 - k / (tf + k): the occurrences counted once.
+                k = f"{K1!r} * ({1 - B!r} + {B!r} * {text}l / {typical!r})"
+                score.append(f"{weight!r} * (1.0 - {k} / ({_occurrences(text, fragment)} + {k}))")
+                score_params.append(fragment)
         return _Source(
             " AND ".join(condition),
             params,
@@ -322,8 +328,8 @@ class PostgresMatcher(Matcher):
             rough=(condition[0], params[:1]),
             # The text once a row, out of TOAST: PostgreSQL fetches a value again for
             # every use of the column.
-            join=" CROSS JOIN LATERAL (SELECT d.title_text || '' AS t,"
-            " d.body_text || '' AS b OFFSET 0) v",
+            join=" CROSS JOIN LATERAL (SELECT t, b, char_length(t) AS tl, char_length(b) AS bl"
+            " FROM (SELECT d.title_text || '' AS t, d.body_text || '' AS b OFFSET 0) x) v",
         )
 
     def _matching(
@@ -351,22 +357,58 @@ class PostgresMatcher(Matcher):
         # bigrams apart too (an exact count reads every match's text from TOAST).
         return self._matching(source.index_only(), exclude=exclude)
 
-    def _scored(self, source: _Source, exclude: Sequence[int]) -> tuple[str, list[Any]]:
-        # Scoring reads every match's vector or text: rank among the newest RANK_LIMIT
-        # of the articles the index alone finds.
-        sql, params = self._matching(source.index_only(), exclude=exclude)
-        self.cursor.execute(
-            f"{sql} ORDER BY d.article_id DESC LIMIT 1 OFFSET %s",
-            [*params, self.backend.rank_limit - 1],
-        )
-        floor = self.cursor.fetchone()
+    def _scored(
+        self, source: _Source, exclude: Sequence[int], *, window: int, common: bool = False
+    ) -> tuple[str, list[Any]]:
+        # Scoring reads every match's vector or text: rank among the newest `window` of
+        # the articles the index alone finds.
         columns = f"{source.score} AS s, d.published_at AS published, {source.tier} AS tier"
         sql, params = self._matching(source, columns=columns, exclude=exclude)
         params = [*source.score_params, *source.tier_params, *params]
-        if floor is not None:
-            sql += " AND d.article_id >= %s"
-            params.append(floor[0])
-        return sql, params
+        newest = self._newest_walked(source, exclude, window) if common else None
+        if newest is not None:
+            return f"{sql} AND d.article_id = ANY(%s)", [*params, newest]
+        floor_sql, floor_params = self._matching(source.index_only(), exclude=exclude)
+        self.cursor.execute(
+            f"{floor_sql} ORDER BY d.article_id DESC LIMIT 1 OFFSET %s", [*floor_params, window - 1]
+        )
+        floor = self.cursor.fetchone()
+        if floor is None:
+            return sql, params
+        return f"{sql} AND d.article_id >= %s", [*params, floor[0]]
+
+    def _newest_walked(
+        self, source: _Source, exclude: Sequence[int], window: int
+    ) -> list[int] | None:
+        """The newest `window` articles the index finds for a part most articles hold,
+        read from the newest article back (each one's index entry read from TOAST), at
+        most WALK times `window` articles; None where those hold fewer.
+
+        For 的, in 70,000 of 75,000 articles, that reads about 110 articles (1 ms) where
+        the index's bitmap sorts all 70,000 (17 to 25 ms)."""
+        conditions, params = list(self.where), list(self.params)
+        if exclude:
+            conditions.append("NOT d.article_id = ANY(%s)")
+            params.append(list(exclude))
+        condition, condition_params = source.rough
+        # The search otherwise keeps off plain index scans (see `search`); this walk is
+        # one, along the primary key, and no bitmap.
+        self.cursor.execute(
+            "SELECT set_config('enable_indexscan', 'on', true),"
+            " set_config('enable_bitmapscan', 'off', true)"
+        )
+        self.cursor.execute(
+            f"SELECT d.article_id FROM (SELECT * FROM {TABLE} d WHERE {' AND '.join(conditions)}"
+            " ORDER BY d.article_id DESC LIMIT %s) d"
+            f" WHERE {condition} ORDER BY d.article_id DESC LIMIT %s",
+            [*params, window * WALK, *condition_params, window],
+        )
+        newest = [int(row[0]) for row in self.cursor.fetchall()]
+        self.cursor.execute(
+            "SELECT set_config('enable_indexscan', 'off', true),"
+            " set_config('enable_bitmapscan', 'on', true)"
+        )
+        return newest if len(newest) == window else None
 
     def _recency(self) -> tuple[str, list[Any]]:
         b = self.backend

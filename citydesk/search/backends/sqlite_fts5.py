@@ -321,15 +321,15 @@ class SQLiteMatcher(Matcher):
             params.extend(exclude)
         return sql, params
 
-    def _scored(self, source: _Source, exclude: Sequence[int]) -> tuple[str, list[Any]]:
+    def _scored(
+        self, source: _Source, exclude: Sequence[int], *, window: int, common: bool = False
+    ) -> tuple[str, list[Any]]:
         """The matches with their tier and bm25; a source that matches thousands of
-        articles is ranked among the newest RANK_LIMIT of them (bm25 costs microseconds a
+        articles is ranked among the newest `window` of them (bm25 costs microseconds a
         match)."""
         t = source.table
         sql, params = self._matching(source, exclude=exclude)
-        self.cursor.execute(
-            f"{sql} ORDER BY id DESC LIMIT 1 OFFSET %s", [*params, self.backend.rank_limit - 1]
-        )
+        self.cursor.execute(f"{sql} ORDER BY id DESC LIMIT 1 OFFSET %s", [*params, window - 1])
         row = self.cursor.fetchone()
         floor = f" AND rowid >= {int(row[0])}" if row else ""
         tier, tier_params = f"{int(source.tier)}", []

@@ -3,6 +3,8 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connections
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -10,6 +12,7 @@ from hypothesis import strategies as st
 from citydesk.core import text
 from citydesk.core.text import parse_query
 from citydesk.search import actions
+from citydesk.search.backends import base
 from citydesk.search.backends.base import Filters, IndexDocument, SearchBackend, Tier
 from citydesk.search.tests.conftest import at, make_article
 
@@ -227,6 +230,44 @@ class BackendContract:
         assert results.total == 6
         by_time = backend.search(parse_query("园区"), now(), sort="time", limit=10)
         assert len(by_time.hits) == 6
+
+    def test_a_query_most_articles_hold_is_ranked_among_its_newest_few(self, backend, monkeypatch):
+        monkeypatch.setattr(base, "COUNT_CAP", 6)
+        backend.rank_limit, backend.common_rank_limit = 7, 2
+        articles = [
+            make_article(
+                "园区" if n == 5 else "今日园区新闻一览", "园区", published_at=at(2020, 1, n + 1)
+            )
+            for n in range(8)
+        ]
+        index(backend, *articles)
+        newest = sorted(a.pk for a in articles)[::-1]
+        best = articles[5].pk  # the third newest, and the best title
+        with CaptureQueriesContext(connections[backend.using]) as queries:
+            first = backend.search(parse_query("园区"), now(), limit=2)
+        assert [h.article_id for h in first.hits] == newest[:2]
+        assert first.total == 8
+        if backend.vendor == "postgresql":
+            # Found by reading the newest articles back, not by sorting the index's matches.
+            assert any("'enable_indexscan', 'on'" in q["sql"] for q in queries.captured_queries)
+        # The next step of pages ranks the newest four.
+        second = backend.search(parse_query("园区"), now(), limit=2, offset=2)
+        assert [h.article_id for h in second.hits] == [n for n in newest[:4] if n != best][1:3]
+        # Without the cap, the best title leads.
+        monkeypatch.setattr(base, "COUNT_CAP", 10_000)
+        assert ids(backend, "园区", limit=2)[0] == best
+
+    def test_a_common_query_the_newest_articles_lack_is_still_found(self, backend, monkeypatch):
+        monkeypatch.setattr(base, "COUNT_CAP", 2)
+        # The fragments alone are ranked (they find RANK_LIMIT), with no weak tier.
+        backend.rank_limit = backend.common_rank_limit = 2
+        backend.weak_limit = 0
+        old = [make_article("园区新闻", "", published_at=at(2019, 1, n + 1)) for n in range(3)]
+        lacking = [
+            make_article(f"第{n}期动态", "", published_at=at(2020, 1, n + 1)) for n in range(25)
+        ]
+        index(backend, *old, *lacking)
+        assert sorted(ids(backend, "园区", limit=2)) == sorted(a.pk for a in old[1:])
 
     def test_title_only_with_prefix_as_you_type(self, backend):
         titled = make_article("数字经济发展高地", "")

@@ -77,7 +77,7 @@ def test_the_base_class_leaves_every_operation_to_subclasses():
         lambda: base.indexed_ids(),
         lambda: base.clear(),
         lambda: Matcher()._matching(None),
-        lambda: Matcher()._scored(None, ()),
+        lambda: Matcher()._scored(None, (), window=1),
         lambda: Matcher()._recency(),
     ):
         with pytest.raises(NotImplementedError):
