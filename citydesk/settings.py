@@ -94,6 +94,9 @@ INSTALLED_APPS = [
     "citydesk.newsroom",
     "citydesk.feeds",
     "citydesk.ops",
+    "citydesk.api",
+    "ninja",  # the API's docs page, from its own static files
+    "corsheaders",
     "django_prose_editor",
     "axes",
     "csp",
@@ -101,6 +104,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "citydesk.core.middleware.MetricsMiddleware",  # outermost: sees every answer
+    "corsheaders.middleware.CorsMiddleware",  # the API's CORS (CORS_URLS_REGEX)
     "django.middleware.security.SecurityMiddleware",
     "citydesk.core.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -316,3 +320,21 @@ DJANGO_PROSE_EDITOR_EXTENSIONS = [
         },
     }
 ]
+
+# The integrators' API (citydesk.api, docs/api.md). CORS for the API only, and only for
+# the origins named (comma-separated), e.g. the paper's own web app.
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOWED_ORIGINS = [
+    o.strip() for o in os.environ.get("CITYDESK_API_CORS_ORIGINS", "").split(",") if o.strip()
+]
+CORS_ALLOW_HEADERS = ["accept", "authorization", "content-type", "if-none-match"]
+CORS_EXPOSE_HEADERS = ["etag", "last-modified", "link", "retry-after"]
+# The API's rate limits are counted in Django's cache: in each process's memory by
+# default, shared by every process and node where CITYDESK_CACHE_URL names a Redis.
+if os.environ.get("CITYDESK_CACHE_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["CITYDESK_CACHE_URL"],
+        }
+    }

@@ -19,6 +19,8 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from citydesk.content import actions as content
 from citydesk.content.models import Article
@@ -82,6 +84,18 @@ def may_read(user: User, article: Article) -> bool:
     if article.is_live:
         return True
     return workflow.is_writer(user, article) or allows(role, Action.READ_OTHERS)
+
+
+def readable(user: User) -> Q:
+    """`may_read` as a filter on articles: every live one, and those not live yet that
+    `user` wrote or, with the `read_others` cell, anyone's; none without a role."""
+    role = role_of(user)
+    if role is None:
+        return Q(pk__in=[])
+    live = Q(status=Status.PUBLISHED, published_at__lte=timezone.now())
+    if allows(role, Action.READ_OTHERS):
+        return Q()
+    return live | Q(created_by=user)
 
 
 def may_edit(user: User, article: Article) -> bool:

@@ -1,0 +1,48 @@
+from typing import Any
+
+from django.contrib import admin, messages
+from django.http import HttpRequest
+
+from citydesk.api.models import ApiToken
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ("name", "prefix", "scopes", "user", "per_minute", "last_used_at", "revoked_at")
+    readonly_fields = ("prefix", "last_used_at")
+    fields = (
+        "name",
+        "prefix",
+        "scopes",
+        "user",
+        "source",
+        "per_minute",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+    )
+    actions = ["revoke"]
+
+    def save_model(self, request: HttpRequest, obj: ApiToken, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        # A new token's key is made here and shown once; only its digest is stored.
+        token, key = ApiToken.issue(
+            obj.name,
+            obj.scopes or ["read"],
+            user=obj.user,
+            source=obj.source,
+            per_minute=obj.per_minute,
+            expires_at=obj.expires_at,
+        )
+        obj.pk = token.pk
+        obj.prefix, obj.key_hash = token.prefix, token.key_hash
+        messages.warning(request, f"令牌密钥只显示这一次，请立即复制：{key}")
+
+    @admin.action(description="吊销所选令牌")
+    def revoke(self, request: HttpRequest, queryset: Any) -> None:
+        from django.utils import timezone
+
+        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        messages.success(request, f"已吊销 {count} 个令牌")

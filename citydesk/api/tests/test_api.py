@@ -1,0 +1,236 @@
+"""The read API: who sees what, lists by cursor, tokens, limits, caching headers."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from citydesk.api.models import ApiToken, Scope
+from citydesk.content import actions
+from citydesk.content.actions import ArticleData
+from citydesk.content.models import Article
+from citydesk.newsroom.roles import Role
+from citydesk.newsroom.tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+API = "/api/v1"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits():
+    cache.clear()
+
+
+def publish(title: str, *, hours_ago: float = 1, **fields) -> Article:
+    return actions.create_article(
+        ArticleData(
+            title=title,
+            body=[{"type": "paragraph", "text": f"{title}的正文。"}],
+            published_at=timezone.now() - timedelta(hours=hours_ago),
+            **fields,
+        ),
+        status=Article.Status.PUBLISHED,
+    )
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+
+
+def titles(response) -> list[str]:
+    return [item["headlines"][0]["value"] for item in response.json()["items"]]
+
+
+def test_anonymous_callers_see_live_articles_newest_first(client):
+    publish("旧闻", hours_ago=3)
+    publish("新闻", hours_ago=1)
+    actions.create_article(ArticleData(title="草稿", body=[]))
+    publish("明天的", hours_ago=-24)  # scheduled by its time: not live yet
+    response = client.get(f"{API}/articles/")
+    assert response.status_code == 200
+    assert titles(response) == ["新闻", "旧闻"]
+    item = response.json()["items"][0]
+    assert item["representationType"] == "partial" and "bodies" not in item
+
+
+def test_a_cursor_neither_repeats_nor_skips_while_articles_are_added(client):
+    for n in range(5):
+        publish(f"第{n}条", hours_ago=10 - n)
+    first = client.get(f"{API}/articles/", {"limit": 2}).json()
+    assert [i["headlines"][0]["value"] for i in first["items"]] == ["第4条", "第3条"]
+    publish("插进来的新闻", hours_ago=0.1)
+    seen = [i["headlines"][0]["value"] for i in first["items"]]
+    cursor = first["next"]
+    while cursor:
+        page = client.get(f"{API}/articles/", {"limit": 2, "cursor": cursor}).json()
+        seen += [i["headlines"][0]["value"] for i in page["items"]]
+        cursor = page["next"]
+    assert seen == ["第4条", "第3条", "第2条", "第1条", "第0条"]
+
+
+def test_sync_by_change_reads_oldest_change_first_and_sees_edits(client):
+    a = publish("甲")
+    publish("乙")
+    since = (timezone.now() - timedelta(minutes=5)).isoformat()
+    page = client.get(f"{API}/articles/", {"updated_since": since, "limit": 1}).json()
+    assert [i["altIds"][0]["value"] for i in page["items"]] == [str(a.pk)]
+    actions.edit_article(a, {"title": "甲（更新）"})
+    rest = client.get(f"{API}/articles/", {"updated_since": since, "cursor": page["next"]})
+    assert titles(rest) == ["乙", "甲（更新）"]
+
+
+def test_lists_filter_by_channel_tag_person_and_time(client):
+    from citydesk.content.models import Channel
+
+    Channel.objects.create(name="经济", slug="jingji")
+    publish("经济新闻", channels=["jingji"], tags=["营商环境"], credits=[("writer", "钱茹冰")])
+    publish("别的新闻", hours_ago=30)
+    assert titles(client.get(f"{API}/articles/", {"channel": "jingji"})) == ["经济新闻"]
+    assert titles(client.get(f"{API}/articles/", {"tag": "营商环境"})) == ["经济新闻"]
+    person = Article.objects.get(title="经济新闻").credits.get().person
+    assert titles(client.get(f"{API}/articles/", {"person": person.slug})) == ["经济新闻"]
+    until = (timezone.now() - timedelta(hours=24)).isoformat()
+    assert titles(client.get(f"{API}/articles/", {"until": until})) == ["别的新闻"]
+    assert titles(client.get(f"{API}/articles/", {"since": until})) == ["经济新闻"]
+
+
+@pytest.mark.parametrize(
+    "params, status",
+    [
+        ({"cursor": "not-a-cursor"}, 400),
+        ({"cursor": "eyJmb28iOiAxfQ"}, 400),
+        ({"limit": 1000}, 422),
+        ({"limit": "many"}, 422),
+        ({"since": "yesterday"}, 422),
+        ({"ninjs": "9.9"}, 422),
+        ({"status": "draft"}, 403),
+    ],
+)
+def test_bad_list_parameters_get_a_clear_4xx(client, params, status):
+    publish("新闻")
+    response = client.get(f"{API}/articles/", params)
+    assert response.status_code == status
+    assert response.json()["detail"]
+
+
+def test_a_cursor_of_the_sync_list_is_refused_by_the_newest_list(client):
+    publish("甲"), publish("乙")
+    since = (timezone.now() - timedelta(minutes=5)).isoformat()
+    cursor = client.get(f"{API}/articles/", {"updated_since": since, "limit": 1}).json()["next"]
+    assert client.get(f"{API}/articles/", {"cursor": cursor}).status_code == 400
+
+
+def test_an_article_as_ninjs_31_or_22_by_parameter_or_accept_profile(client):
+    article = publish("全文")
+    url = f"{API}/articles/{article.pk}/"
+    doc = client.get(url).json()
+    assert doc["standard"]["version"] == "3.1" and doc["pubStatus"] == "usable"
+    assert any(b["role"] == "html" for b in doc["bodies"])
+    assert client.get(url, {"ninjs": "2.2"}).json()["pubstatus"] == "usable"
+    profile = 'application/json; profile="http://www.iptc.org/std/ninjs/ninjs-schema_2.2.json#"'
+    response = client.get(url, HTTP_ACCEPT=profile)
+    assert "pubstatus" in response.json() and "Accept" in response["Vary"]
+    assert client.get(f"{API}/articles/99999999/").status_code == 404
+    assert client.get(f"{API}/articles/0/").status_code == 404
+
+
+def test_pieces_not_live_need_a_newsroom_token_and_follow_the_embargo(client):
+    reporter, other = make_user("小记", Role.REPORTER), make_user("另一记者", Role.REPORTER)
+    editor = make_user("王编", Role.EDITOR)
+    draft = actions.create_article(ArticleData(title="未发稿", body=[]), created_by=reporter)
+    url = f"{API}/articles/{draft.pk}/"
+    _, partner = ApiToken.issue("合作方", [Scope.READ])
+    _, own = ApiToken.issue("小记的", [Scope.READ], user=reporter)
+    _, others = ApiToken.issue("另一记者的", [Scope.READ], user=other)
+    _, editors = ApiToken.issue("王编的", [Scope.READ], user=editor)
+    assert client.get(url).status_code == 404
+    assert client.get(url, **bearer(partner)).status_code == 404
+    assert client.get(url, **bearer(others)).status_code == 404
+    doc = client.get(url, **bearer(own)).json()
+    assert doc["pubStatus"] == "withheld"
+    assert client.get(url, **bearer(editors)).status_code == 200
+    drafts = client.get(f"{API}/articles/", {"status": "draft"}, **bearer(others))
+    assert drafts.status_code == 200 and drafts.json()["items"] == []
+    drafts = client.get(f"{API}/articles/", {"status": "draft"}, **bearer(editors))
+    assert titles(drafts) == ["未发稿"]
+    assert client.get(f"{API}/articles/", {"status": "draft"}, **bearer(partner)).status_code == 403
+
+
+def test_unknown_revoked_and_expired_tokens_get_401(client):
+    publish("新闻")
+    token, key = ApiToken.issue("过期的", [Scope.READ])
+    assert client.get(f"{API}/articles/", **bearer(key)).status_code == 200
+    token.expires_at = timezone.now() - timedelta(seconds=1)
+    token.save()
+    revoked, revoked_key = ApiToken.issue("吊销的", [Scope.READ])
+    revoked.revoked_at = timezone.now()
+    revoked.save()
+    for header in (bearer(key), bearer(revoked_key), bearer("cdk_forged"), bearer("x" * 5000)):
+        response = client.get(f"{API}/articles/", **header)
+        assert response.status_code == 401, header
+        assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_a_token_is_stored_hashed():
+    token, key = ApiToken.issue("合作方", [Scope.READ])
+    stored = ApiToken.objects.get(pk=token.pk)
+    assert key not in (stored.key_hash, stored.prefix) and key.startswith(stored.prefix)
+    assert ApiToken.find(key) == stored
+
+
+def test_a_token_over_its_rate_gets_429_with_retry_after(client):
+    _, key = ApiToken.issue("慢的", [Scope.READ], per_minute=2)
+    for _ in range(2):
+        assert client.get(f"{API}/channels/", **bearer(key)).status_code == 200
+    response = client.get(f"{API}/channels/", **bearer(key))
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 60
+    # Another caller is not held up by that one.
+    assert client.get(f"{API}/channels/").status_code == 200
+
+
+def test_responses_carry_an_etag_and_answer_304(client):
+    article = publish("新闻")
+    response = client.get(f"{API}/articles/{article.pk}/")
+    assert response["ETag"] and response["Last-Modified"]
+    again = client.get(f"{API}/articles/{article.pk}/", HTTP_IF_NONE_MATCH=response["ETag"])
+    assert again.status_code == 304
+    actions.edit_article(article, {"title": "改过的新闻"})
+    changed = client.get(f"{API}/articles/{article.pk}/", HTTP_IF_NONE_MATCH=response["ETag"])
+    assert changed.status_code == 200
+
+
+def test_cors_is_open_to_configured_origins_only(client, settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.example.com"]
+    allowed = client.get(f"{API}/channels/", HTTP_ORIGIN="https://app.example.com")
+    assert allowed["Access-Control-Allow-Origin"] == "https://app.example.com"
+    other = client.get(f"{API}/channels/", HTTP_ORIGIN="https://evil.example.com")
+    assert "Access-Control-Allow-Origin" not in other
+    page = client.get("/", HTTP_ORIGIN="https://app.example.com")
+    assert "Access-Control-Allow-Origin" not in page
+
+
+def test_channels_topics_people_search_hot_and_picks(client, django_capture_on_commit_callbacks):
+    from citydesk.content.models import Channel
+
+    Channel.objects.create(name="经济", slug="jingji")
+    with django_capture_on_commit_callbacks(execute=True):  # indexed for search
+        publish("营商环境持续优化", channels=["jingji"], credits=[("writer", "钱茹冰")])
+    channels = {c["slug"]: c for c in client.get(f"{API}/channels/").json()}
+    assert channels["jingji"]["url"].endswith("/jingji/") and channels["jingji"]["name"] == "经济"
+    assert [p["name"] for p in client.get(f"{API}/people/").json()] == ["钱茹冰"]
+    assert client.get(f"{API}/topics/").json() == []
+    found = client.get(f"{API}/search/", {"q": "营商环"}).json()
+    assert found["total"] == 1 and found["items"][0]["headlines"][0]["value"] == "营商环境持续优化"
+    assert client.get(f"{API}/search/", {"q": ""}).status_code in (200, 422)
+    assert client.get(f"{API}/hot/", {"window": "week"}).status_code == 200
+    assert client.get(f"{API}/hot/", {"window": "year"}).status_code == 422
+    assert client.get(f"{API}/picks/").status_code == 200
+
+
+def test_the_openapi_schema_and_its_docs_page_are_served(client):
+    schema = client.get(f"{API}/openapi.json").json()
+    assert {"/api/v1/articles/", "/api/v1/articles/{article_id}/"} <= set(schema["paths"])
+    docs = client.get(f"{API}/docs/")
+    assert docs.status_code == 200 and b"swagger" in docs.content.lower()

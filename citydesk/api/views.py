@@ -1,0 +1,288 @@
+"""The integrators' API at /api/v1/ (django-ninja): articles as ninjs, the site's
+channels, topics and people, search, hot rankings and today's picks.
+
+Who calls decides what is seen (`auth.Caller`): anonymous callers and partners' tokens
+see live content only; a newsroom member's token also sees pieces not live yet, under
+the newsroom's embargo rules (newsroom.actions.may_read). Every response is JSON with
+an ETag, answered 304 when the caller has it (Django's ConditionalGetMiddleware).
+"""
+
+from datetime import datetime
+from typing import Any, Literal
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.http import http_date
+from ninja import Field, NinjaAPI, Query, Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from citydesk.api import cursors, ninjs
+from citydesk.api import queries as api_queries
+from citydesk.api.auth import Caller, TokenThrottle, caller_of
+from citydesk.content.models import Article
+from citydesk.newsroom.actions import may_read, readable
+from citydesk.rankings import queries as rankings
+from citydesk.recommend import queries as recommend
+from citydesk.search import queries as search_queries
+from citydesk.syndication.meta import absolute_url
+
+api = NinjaAPI(
+    title="citydesk API",
+    version="1",
+    description="Articles as IPTC ninjs, the site's channels, topics and people, search and"
+    " rankings. See docs/api.md.",
+    urls_namespace="api",
+    auth=Caller(),
+    throttle=[TokenThrottle()],
+    docs_url="/docs/",
+    openapi_url="/openapi.json",
+)
+
+NinjsVersion = Literal["3.1", "2.2"]
+
+
+class Error(Schema):
+    detail: Any
+
+
+class ArticleList(Schema):
+    items: list[dict[str, Any]] = Field(description="ninjs documents, representationType partial")
+    next: str | None = Field(description="the cursor of the next page; null on the last")
+
+
+class ChannelOut(Schema):
+    slug: str
+    name: str
+    parent: str | None
+    kind: str
+    description: str
+    url: str
+
+
+class TopicOut(Schema):
+    slug: str
+    title: str
+    intro: str
+    url: str
+
+
+class PersonOut(Schema):
+    slug: str
+    name: str
+    organization: str
+    title: str
+    url: str
+
+
+class Ranked(Schema):
+    views: int
+    article: dict[str, Any]
+
+
+class SearchOut(Schema):
+    total: int
+    page: int
+    items: list[dict[str, Any]]
+
+
+class VersionQuery(Schema):
+    ninjs: NinjsVersion = Field("3.1", description="the ninjs version; or an Accept profile")
+
+
+class SearchQuery(VersionQuery):
+    q: str = Field(..., max_length=200)
+    page: int = Field(1, ge=1, le=100)
+
+
+class HotQuery(VersionQuery):
+    window: Literal["day", "week", "month"] = "day"
+    limit: int = Field(10, ge=1, le=50)
+
+
+class ArticleQuery(Schema):
+    channel: str = Field("", max_length=50, description="a channel's slug (with its sub-channels)")
+    topic: str = Field("", max_length=80, description="a topic's slug")
+    tag: str = Field("", max_length=80, description="a tag's slug")
+    person: str = Field("", max_length=80, description="a person's slug (byline or 责编)")
+    since: datetime | None = Field(None, description="published at or after")
+    until: datetime | None = Field(None, description="published before")
+    updated_since: datetime | None = Field(
+        None, description="changed at or after; the list is then oldest change first"
+    )
+    status: Literal["live", "draft", "submitted", "returned", "approved", "scheduled"] = Field(
+        "live", description="pieces not live yet: a newsroom token only"
+    )
+    cursor: str = Field("", max_length=500)
+    limit: int = Field(20, ge=1, le=api_queries.MAX_LIMIT)
+    ninjs: NinjsVersion = "3.1"
+
+
+def version_of(request: HttpRequest, asked: str) -> str:
+    """The ninjs version: a profile in Accept names it, else the query parameter."""
+    accept = request.headers.get("Accept", "")
+    for version in ninjs.VERSIONS:
+        if f"ninjs-schema_{version}" in accept:
+            return version
+    return asked
+
+
+def _described(response: HttpResponse, version: str, changed: datetime | None = None) -> None:
+    response.headers["Vary"] = "Accept, Authorization"
+    if changed is not None:
+        response.headers["Last-Modified"] = http_date(changed.timestamp())
+    response.headers["Link"] = f'<{ninjs.SCHEMAS[version]}>; rel="profile"'
+
+
+@api.exception_handler(cursors.BadCursor)
+def bad_cursor(request: HttpRequest, exc: cursors.BadCursor) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=400)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthorised(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = api.create_response(
+        request, {"detail": "the token is unknown, revoked or expired"}, status=401
+    )
+    response.headers["WWW-Authenticate"] = 'Bearer realm="citydesk"'
+    return response
+
+
+@api.exception_handler(ValidationError)
+def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return api.create_response(request, {"detail": exc.errors}, status=422)
+
+
+@api.get(
+    "/articles/",
+    response={200: ArticleList, 400: Error, 403: Error},
+    summary="Articles, newest first (or by change, to sync)",
+)
+def article_list(
+    request: HttpRequest, response: HttpResponse, filters: Query[ArticleQuery]
+) -> dict[str, Any]:
+    caller = caller_of(request)
+    if filters.status == "live":
+        visible = api_queries.live()
+    elif caller.user is None:
+        raise HttpError(403, "pieces not live yet need a newsroom token")
+    else:
+        visible = Article.objects.filter(readable(caller.user), status=filters.status)
+    page = api_queries.article_list(
+        visible,
+        api_queries.ArticleFilters(
+            channel=filters.channel,
+            topic=filters.topic,
+            tag=filters.tag,
+            person=filters.person,
+            since=filters.since,
+            until=filters.until,
+            updated_since=filters.updated_since,
+        ),
+        cursor=filters.cursor,
+        limit=filters.limit,
+    )
+    version = version_of(request, filters.ninjs)
+    changed = max((a.updated_at for a in page.articles), default=None)
+    _described(response, version, changed)
+    return {
+        "items": [ninjs.to_ninjs(a, version, full=False) for a in page.articles],
+        "next": page.next_cursor,
+    }
+
+
+@api.get(
+    "/articles/{article_id}/",
+    response={200: dict[str, Any], 404: Error},
+    summary="One article as ninjs",
+)
+def article_detail(
+    request: HttpRequest, response: HttpResponse, article_id: int, asked: Query[VersionQuery]
+) -> dict[str, Any]:
+    if not 0 < article_id < 10**18:
+        raise HttpError(404, "no such article")
+    item = api_queries.article(article_id)
+    caller = caller_of(request)
+    if item is None or not (
+        item.is_live or (caller.user is not None and may_read(caller.user, item))
+    ):
+        raise HttpError(404, "no such article")
+    version = version_of(request, asked.ninjs)
+    _described(response, version, item.updated_at)
+    return ninjs.to_ninjs(item, version)
+
+
+@api.get("/channels/", response=list[ChannelOut], summary="Channels, in the nav's order")
+def channel_list(request: HttpRequest) -> list[dict[str, Any]]:
+    return [
+        {
+            "slug": c.slug,
+            "name": c.name,
+            "parent": c.parent.slug if c.parent else None,
+            "kind": c.kind,
+            "description": c.description,
+            "url": absolute_url(c.get_absolute_url()),
+        }
+        for c in api_queries.channels().select_related("parent")
+    ]
+
+
+@api.get("/topics/", response=list[TopicOut], summary="Published topics (专题)")
+def topic_list(request: HttpRequest) -> list[dict[str, Any]]:
+    return [
+        {
+            "slug": t.slug,
+            "title": t.title,
+            "intro": t.intro,
+            "url": absolute_url(t.get_absolute_url()),
+        }
+        for t in api_queries.topics()
+    ]
+
+
+@api.get("/people/", response=list[PersonOut], summary="People with live articles")
+def people_list(request: HttpRequest) -> list[dict[str, Any]]:
+    return [
+        {
+            "slug": p.slug,
+            "name": p.name,
+            "organization": p.organization,
+            "title": p.title,
+            "url": absolute_url(p.get_absolute_url()),
+        }
+        for p in api_queries.people()
+    ]
+
+
+@api.get("/search/", response=SearchOut, summary="Search, ranked as on the site")
+def search(request: HttpRequest, asked: Query[SearchQuery]) -> dict[str, Any]:
+    found = search_queries.search(asked.q, page=asked.page, snippets=False)
+    ids = [item.article.pk for item in found.items]
+    articles = {a.pk: a for a in api_queries.with_links(Article.objects.filter(pk__in=ids))}
+    version = version_of(request, asked.ninjs)
+    return {
+        "total": found.total,
+        "page": found.number,
+        "items": [
+            ninjs.to_ninjs(articles[pk], version, full=False) for pk in ids if pk in articles
+        ],
+    }
+
+
+@api.get("/hot/", response=list[Ranked], summary="Most read: 24 h, 7 days or 30 days")
+def hot(request: HttpRequest, asked: Query[HotQuery]) -> list[dict[str, Any]]:
+    ranked = rankings.hot(asked.window, limit=asked.limit)
+    ids = [r.article.pk for r in ranked]
+    articles = {a.pk: a for a in api_queries.with_links(Article.objects.filter(pk__in=ids))}
+    version = version_of(request, asked.ninjs)
+    return [
+        {"views": r.views, "article": ninjs.to_ninjs(articles[r.article.pk], version, full=False)}
+        for r in ranked
+        if r.article.pk in articles
+    ]
+
+
+@api.get("/picks/", response=list[dict[str, Any]], summary="Today's picks (今日推荐)")
+def picks(request: HttpRequest, asked: Query[VersionQuery]) -> list[dict[str, Any]]:
+    ids = [a.pk for a in recommend.picks()]
+    articles = {a.pk: a for a in api_queries.with_links(Article.objects.filter(pk__in=ids))}
+    version = version_of(request, asked.ninjs)
+    return [ninjs.to_ninjs(articles[pk], version, full=False) for pk in ids if pk in articles]
