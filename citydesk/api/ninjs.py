@@ -21,9 +21,12 @@ entry marked by a role or a rel that docs/api.md lists:
 """
 
 import json
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from django.core.files.storage import default_storage
+from jsonschema import Draft202012Validator
 
 from citydesk.content.models import Article, ArticleCredit, Image, Rendition
 from citydesk.content.richtext import blocks_to_html, char_count
@@ -36,6 +39,8 @@ BLOCKS_TYPE = "application/vnd.citydesk.blocks+json"
 LANGUAGE = "zh-Hans"
 _RENAMED_22 = {"embargoedUntil": "embargoed"}
 _FLAGS = {"is_headline": "headline", "is_recommended": "recommended", "is_pinned": "pinned"}
+# IPTC's schemas (MIT, see schemas/LICENSE), as published in ../shared/standards/ninjs/.
+SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 _MEDIA_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif"}
 
 
@@ -235,3 +240,26 @@ def _as_22(value: Any) -> Any:
     if isinstance(value, list):
         return [_as_22(v) for v in value]
     return value
+
+
+@cache
+def validator(version: str) -> Draft202012Validator:
+    schema = json.loads((SCHEMA_DIR / f"ninjs-schema_{version}.json").read_text())
+    return Draft202012Validator(schema)
+
+
+def version_of(doc: dict[str, Any]) -> str:
+    """The version a document is written in: its `standard`, else its spelling."""
+    standard = doc.get("standard")
+    if isinstance(standard, dict) and str(standard.get("version", "")).startswith("2"):
+        return "2.2"
+    if isinstance(standard, dict) and str(standard.get("version", "")).startswith("3"):
+        return "3.1"
+    lower = {"pubstatus", "versioncreated", "firstcreated", "infosources", "altids"}
+    return "2.2" if lower & set(doc) else "3.1"
+
+
+def problems(doc: dict[str, Any]) -> list[tuple[str, str]]:
+    """Where a document breaks its version's schema: (location, message) pairs."""
+    found = validator(version_of(doc)).iter_errors(doc)
+    return [("/".join(str(p) for p in e.absolute_path) or "(document)", e.message) for e in found]

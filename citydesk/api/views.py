@@ -7,17 +7,21 @@ the newsroom's embargo rules (newsroom.actions.may_read). Every response is JSON
 an ETag, answered 304 when the caller has it (Django's ConditionalGetMiddleware).
 """
 
+import re
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.utils.http import http_date
-from ninja import Field, NinjaAPI, Query, Schema
+from ninja import Body, Field, NinjaAPI, Query, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from pydantic import BeforeValidator
 
-from citydesk.api import cursors, ninjs
+from citydesk.api import cursors, drafts, ninjs
 from citydesk.api import queries as api_queries
 from citydesk.api.auth import Caller, TokenThrottle, caller_of
+from citydesk.api.models import ApiToken, Scope
 from citydesk.content.models import Article
 from citydesk.newsroom.actions import may_read, readable
 from citydesk.rankings import queries as rankings
@@ -25,7 +29,38 @@ from citydesk.recommend import queries as recommend
 from citydesk.search import queries as search_queries
 from citydesk.syndication.meta import absolute_url
 
-api = NinjaAPI(
+# Answers any operation may give besides its own: the caller's token, the parameters, the
+# rate limit.
+COMMON_ERRORS = {
+    "400": "the request body is not JSON",
+    "401": "the token is unknown, revoked or expired",
+    "413": "the request body is too large",
+    "422": "a parameter or field is missing, of the wrong type or out of range",
+    "429": "the rate limit is reached: retry after Retry-After seconds",
+}
+
+
+class CitydeskAPI(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> Any:
+        """django-ninja's schema, told two things it cannot know: reads need no token
+        (a token only widens what is seen), and the errors every operation may answer."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        for operations in schema["paths"].values():
+            for method, operation in operations.items():
+                if method == "get":
+                    operation["security"] = [{}, *operation.get("security", [])]
+                responses = operation.setdefault("responses", {})
+                for code, text in COMMON_ERRORS.items():
+                    if code in ("400", "413") and method == "get":
+                        continue
+                    responses.setdefault(code, {"description": text, "content": error})
+        return schema
+
+
+api = CitydeskAPI(
     title="citydesk API",
     version="1",
     description="Articles as IPTC ninjs, the site's channels, topics and people, search and"
@@ -38,6 +73,17 @@ api = NinjaAPI(
 )
 
 NinjsVersion = Literal["3.1", "2.2"]
+
+
+def _iso_time(value: Any) -> Any:
+    # pydantic would read a bare number as a Unix time: a partner who sends one has
+    # made a mistake, and a time they did not mean is worse than an error.
+    if not isinstance(value, datetime) and not re.match(r"^\d{4}-\d{2}-\d{2}", str(value)):
+        raise ValueError("an ISO 8601 time, such as 2026-12-01T08:00:00+08:00")
+    return value
+
+
+IsoTime = Annotated[datetime, BeforeValidator(_iso_time)]
 
 
 class Error(Schema):
@@ -103,9 +149,9 @@ class ArticleQuery(Schema):
     topic: str = Field("", max_length=80, description="a topic's slug")
     tag: str = Field("", max_length=80, description="a tag's slug")
     person: str = Field("", max_length=80, description="a person's slug (byline or 责编)")
-    since: datetime | None = Field(None, description="published at or after")
-    until: datetime | None = Field(None, description="published before")
-    updated_since: datetime | None = Field(
+    since: IsoTime | None = Field(None, description="published at or after")
+    until: IsoTime | None = Field(None, description="published before")
+    updated_since: IsoTime | None = Field(
         None, description="changed at or after; the list is then oldest change first"
     )
     status: Literal["live", "draft", "submitted", "returned", "approved", "scheduled"] = Field(
@@ -135,6 +181,17 @@ def _described(response: HttpResponse, version: str, changed: datetime | None = 
 @api.exception_handler(cursors.BadCursor)
 def bad_cursor(request: HttpRequest, exc: cursors.BadCursor) -> HttpResponse:
     return api.create_response(request, {"detail": str(exc)}, status=400)
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return api.create_response(request, {"detail": "the request body is too large"}, status=413)
+
+
+@api.exception_handler(drafts.Invalid)
+def invalid_draft(request: HttpRequest, exc: drafts.Invalid) -> HttpResponse:
+    detail = [{"loc": ["body", *loc.split("/")], "msg": msg} for loc, msg in exc.errors]
+    return api.create_response(request, {"detail": detail}, status=422)
 
 
 @api.exception_handler(AuthenticationError)
@@ -286,3 +343,119 @@ def picks(request: HttpRequest, asked: Query[VersionQuery]) -> list[dict[str, An
     articles = {a.pk: a for a in api_queries.with_links(Article.objects.filter(pk__in=ids))}
     version = version_of(request, asked.ninjs)
     return [ninjs.to_ninjs(articles[pk], version, full=False) for pk in ids if pk in articles]
+
+
+class CreditIn(Schema):
+    model_config = {"extra": "forbid", "strict": True}
+    role: Literal["writer", "photographer", "video_editor", "text_editor"]
+    name: str = Field(..., min_length=1, max_length=50)
+
+
+class DraftIn(Schema):
+    """A partner's article in citydesk's blocks form (docs/api.md)."""
+
+    # Strict: a 0 is not a false, nor a number a string; unknown fields are refused.
+    model_config = {"extra": "forbid", "strict": True}
+    guid: str = Field(
+        ...,
+        min_length=1,
+        max_length=80,
+        pattern=r"^[A-Za-z0-9._:/-]+$",
+        description="the partner's own id: a second POST with it changes nothing",
+    )
+    title: str = Field(..., min_length=1, max_length=200)
+    subtitle: str = Field("", max_length=200)
+    summary: str = Field("", max_length=2000)
+    body: list[dict[str, Any]] = Field(..., max_length=drafts.MAX_BLOCKS)
+    source: str = Field("", max_length=100, description="来源 (the token's own, if set, wins)")
+    source_url: str = Field("", max_length=500)
+    channels: list[str] = Field([], max_length=10, description="channel slugs")
+    tags: list[str] = Field([], max_length=20)
+    credits: list[CreditIn] = Field([], max_length=20)
+    submit: bool = Field(False, description="submit for review (a newsroom token only)")
+
+
+class DraftOut(Schema):
+    id: int
+    status: str
+    created: bool
+    uri: str
+    notice: str
+
+
+def _partner(request: HttpRequest) -> ApiToken:
+    caller = caller_of(request)
+    if caller.token is None:
+        raise AuthenticationError()
+    if not caller.allows(Scope.DRAFTS):
+        raise HttpError(403, "this token has no drafts scope")
+    return caller.token
+
+
+def _answer(response: HttpResponse, received: drafts.Received) -> Status:
+    article = received.article
+    response.headers["Location"] = f"/api/v1/articles/{article.pk}/"
+    answer = {
+        "id": article.pk,
+        "status": article.status,
+        "created": received.created,
+        "uri": absolute_url(article.get_absolute_url()),
+        "notice": received.notice,
+    }
+    return Status(201 if received.created else 200, answer)
+
+
+@api.post(
+    "/drafts/",
+    response={200: DraftOut, 201: DraftOut, 401: Error, 403: Error, 413: Error, 422: Error},
+    summary="A partner's draft, in the blocks form",
+)
+def post_draft(request: HttpRequest, response: HttpResponse, draft: DraftIn) -> Status:
+    token = _partner(request)
+    received = drafts.receive(
+        token,
+        drafts.Draft(
+            guid=draft.guid,
+            title=draft.title,
+            subtitle=draft.subtitle,
+            summary=draft.summary,
+            body=draft.body,
+            source=draft.source,
+            source_url=draft.source_url,
+            channels=tuple(draft.channels),
+            tags=tuple(t.strip() for t in draft.tags if t.strip()),
+            credits=tuple((c.role, c.name) for c in draft.credits),
+            submit=draft.submit,
+        ),
+    )
+    return _answer(response, received)
+
+
+@api.post(
+    "/drafts/ninjs/",
+    response={200: DraftOut, 201: DraftOut, 401: Error, 403: Error, 413: Error, 422: Error},
+    summary="A partner's draft as a ninjs 3.1 or 2.2 document",
+    description="The body is a ninjs document, valid against IPTC's schema of its version:"
+    " http://www.iptc.org/std/ninjs/ninjs-schema_3.1.json or ninjs-schema_2.2.json;"
+    " its `uri` is the partner's id for the article (the guid).",
+)
+def post_ninjs_draft(
+    request: HttpRequest,
+    response: HttpResponse,
+    document: dict[str, Any] = Body(...),  # noqa: B008 (django-ninja's way to name a body)
+    submit: bool = False,
+) -> Status:
+    token = _partner(request)
+    found = ninjs.problems(document)
+    if found:
+        raise drafts.Invalid(found)
+    draft = drafts.from_ninjs(document)
+    errors = []
+    if not 0 < len(draft.guid) <= 80:
+        errors.append(("uri", "1 to 80 characters: the partner's id for the article"))
+    if not 0 < len(draft.title) <= 200:
+        errors.append(("headlines", "a headline of 1 to 200 characters"))
+    if errors:
+        raise drafts.Invalid(errors)
+    draft.submit = submit
+    return _answer(response, drafts.receive(token, draft))

@@ -35,6 +35,8 @@ pytestmark = pytest.mark.django_db
 NOT_CACHED: dict[str, str] = {
     "admin:*": "staff only, behind a login",
     "newsroom:*": "staff only, behind a login",
+    "api:*": "the API answers by query string, token and Accept profile; ETags and 304 only"
+    " until the fronts tell those apart (not yet: see docs/api.md)",
     "search:results": "answers its query string: never marked for the page cache",
     "search:suggest": "answers its query string: never marked for the page cache",
     "rankings:beacon": "a POST that counts a view; answers no page",
