@@ -338,3 +338,10 @@ if os.environ.get("CITYDESK_CACHE_URL"):
             "LOCATION": os.environ["CITYDESK_CACHE_URL"],
         }
     }
+# Baidu's 普通收录 push (citydesk.api.notify): off until a token is set. The site is the
+# one registered in Baidu's search console (default SITE_URL).
+CITYDESK_BAIDU_TOKEN = os.environ.get("CITYDESK_BAIDU_TOKEN", "")
+CITYDESK_BAIDU_SITE = os.environ.get("CITYDESK_BAIDU_SITE", "")
+CITYDESK_BAIDU_PUSH_URL = os.environ.get(
+    "CITYDESK_BAIDU_PUSH_URL", "http://data.zz.baidu.com/urls"
+)

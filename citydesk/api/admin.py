@@ -3,7 +3,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.http import HttpRequest
 
-from citydesk.api.models import ApiToken
+from citydesk.api.models import ApiToken, Delivery, PushDay, Subscription
 
 
 @admin.register(ApiToken)
@@ -46,3 +46,39 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
         messages.success(request, f"已吊销 {count} 个令牌")
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    list_display = ("name", "url", "events", "is_active", "created_at")
+    fields = ("name", "url", "events", "is_active", "secret")
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    """The log of deliveries; each is retried by its durable task (后台任务)."""
+
+    list_display = (
+        "created_at",
+        "subscription",
+        "event",
+        "article_id",
+        "state",
+        "attempts",
+        "last_status",
+        "last_error",
+    )
+    list_filter = ("state", "event", "subscription")
+    readonly_fields = [f.name for f in Delivery._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(PushDay)
+class PushDayAdmin(admin.ModelAdmin):
+    list_display = ("day", "pushed", "remain", "exhausted", "last_reply")
+    readonly_fields = ("day", "pushed", "remain", "exhausted", "last_reply")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -84,3 +84,90 @@ class ApiToken(models.Model):
 
     def allows(self, scope: str) -> bool:
         return scope in self.scopes
+
+
+class Event(models.TextChoices):
+    PUBLISH = "publish", _("发布")
+    UPDATE = "update", _("更新")
+    UNPUBLISH = "unpublish", _("撤下")
+    RETRACT = "retract", _("撤稿")
+
+
+def _all_events() -> list[str]:
+    return list(Event.values)
+
+
+def _new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Subscription(models.Model):
+    """A partner's webhook: each change of a live article is POSTed to `url`, signed
+    with `secret` (HMAC-SHA256, docs/api.md)."""
+
+    name = models.CharField(_("名称"), max_length=100)
+    url = models.URLField(_("回调地址"), max_length=500)
+    # Kept as is: signing needs it. Shown to the administrator who gives it to the partner.
+    secret = models.CharField(_("签名密钥"), max_length=100, default=_new_secret)
+    events = models.JSONField(_("事件"), default=_all_events)
+    is_active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("回调订阅")
+        verbose_name_plural = _("回调订阅")
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Delivery(models.Model):
+    """One event to one subscriber: its log, kept beside the durable task that sends it."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("待发送")
+        DELIVERED = "delivered", _("已送达")
+        FAILED = "failed", _("失败")
+
+    id = models.UUIDField(primary_key=True, editable=False)
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("订阅")
+    )
+    event = models.CharField(_("事件"), max_length=12, choices=Event.choices)
+    article_id = models.PositiveBigIntegerField(_("文章编号"))
+    payload = models.JSONField(_("内容"))
+    state = models.CharField(
+        _("状态"), max_length=10, choices=State.choices, default=State.PENDING, db_index=True
+    )
+    attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
+    last_status = models.PositiveIntegerField(_("最近响应码"), null=True, blank=True)
+    last_error = models.TextField(_("最近错误"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now, db_index=True)
+    delivered_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("回调投递")
+        verbose_name_plural = _("回调投递")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_event_display()} #{self.article_id} → {self.subscription}"
+
+
+class PushDay(models.Model):
+    """A day (Beijing time) of pushes to Baidu's 普通收录 API: what its quota left."""
+
+    day = models.DateField(_("日期"), primary_key=True)
+    pushed = models.PositiveIntegerField(_("已推送"), default=0)
+    remain = models.IntegerField(_("剩余配额"), null=True, blank=True)
+    exhausted = models.BooleanField(_("配额用尽"), default=False)
+    last_reply = models.TextField(_("最近回复"), blank=True)
+
+    class Meta:
+        verbose_name = _("百度推送")
+        verbose_name_plural = _("百度推送")
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return str(self.day)

@@ -1,4 +1,5 @@
-"""What follows a partner's draft: its pictures fetched into the library."""
+"""The API's durable tasks: a partner draft's pictures fetched into the library; the
+webhooks and the search-engine push that follow a change."""
 
 import logging
 import urllib.error
@@ -6,10 +7,12 @@ import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
 
+from citydesk.api import notify
 from citydesk.content import actions as content
 from citydesk.content import images
 from citydesk.content.models import Article
-from citydesk.core.tasks import Gone, follow_up
+from citydesk.core.tasks import Gone, Policy, follow_up
+from citydesk.syndication.meta import absolute_url
 
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 20
@@ -66,3 +69,46 @@ def fetch_pictures(article_id: int) -> None:
         changed = True
     if changed:
         content.edit_article(article, {"body": blocks})
+
+
+# What follows a change: partners' webhooks and Baidu's push (citydesk.api.notify).
+
+DELIVERY_POLICY = Policy(max_attempts=8, first_delay=30.0, max_delay=3600.0)
+
+
+@follow_up(label="通知合作方与搜索引擎")
+def notify_change(
+    article_id: int, before: dict[str, Any] | None, after: dict[str, Any] | None
+) -> None:
+    """The fan-out: quick (rows only), so it may run right after the change's commit."""
+    status = Article.objects.filter(pk=article_id).values_list("status", flat=True).first()
+    event = notify.event_of(before, after, status or "")
+    if not event:
+        return
+    notify.fan_out(article_id, event)
+    if notify.baidu_enabled() and event in ("publish", "update"):
+        article = Article.objects.filter(pk=article_id).first()
+        if article is not None:
+            push_to_baidu.enqueue(urls=[absolute_url(article.get_absolute_url())])
+
+
+@follow_up(DELIVERY_POLICY, label="投递合作方回调", after_commit=False, queue=QUEUE)
+def deliver(delivery_id: str) -> None:
+    notify.deliver(delivery_id, final_attempt=DELIVERY_POLICY.max_attempts or 0)
+
+
+# Retried hourly (a spent quota waits for the next day) for two days at most.
+@follow_up(
+    Policy(max_attempts=48, first_delay=60.0, max_delay=3600.0),
+    label="推送百度普通收录",
+    after_commit=False,
+    queue=QUEUE,
+)
+def push_to_baidu(urls: list[str]) -> None:
+    notify.push_to_baidu(urls)
+
+
+def connect() -> None:
+    from citydesk.content import signals
+
+    signals.article_changed.connect(notify_change)
