@@ -56,9 +56,8 @@ def to_ninjs(
     """The article as a ninjs document; `full=False` leaves out the bodies and pictures
     (a list's entry, representationType "partial").
 
-    The article comes with its credits, tags and channels prefetched
-    (`content.queries.article_with_links`, or `api.queries` for lists); topics are read
-    here."""
+    The article comes with what it names prefetched (`api.queries.with_links`: its
+    published topics only)."""
     doc: dict[str, Any] = {
         "uri": absolute_url(article.get_absolute_url()),
         "type": "video" if article.kind == Article.Kind.VIDEO else "text",
@@ -105,8 +104,7 @@ def to_ninjs(
         _subject(c.name, "channel", c.get_absolute_url(), c.slug) for c in article.channels.all()
     ]
     subjects += [
-        _subject(t.title, "topic", t.get_absolute_url(), t.slug)
-        for t in article.topics.filter(is_published=True)
+        _subject(t.title, "topic", t.get_absolute_url(), t.slug) for t in article.topics.all()
     ]
     subjects += [_subject(t.name, "tag", t.get_absolute_url(), t.slug) for t in article.tags.all()]
     if subjects:

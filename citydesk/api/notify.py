@@ -2,9 +2,10 @@
 
 A change of an article (content's `article_changed` announcement) becomes an event:
 publish (live now, not before), update (live before and after), unpublish (live before,
-not after) or retract (live before, 撤稿 now). Its fan-out stores one Delivery and one
-durable task per subscriber; the tasks send from the worker, so a publish never waits
-for a partner's server. Each is retried with backoff and logged in the admin.
+not after) or retract (live before, 撤稿 now). The change stores one task for it; the
+worker's fan-out stores one Delivery and one durable task per subscriber, and sends them,
+so a publish never waits for a partner's server, however many there are. Each delivery
+is retried with backoff and logged in the admin.
 
 A delivery is a POST of JSON with these headers:
 
@@ -47,20 +48,23 @@ TIMEOUT_SECONDS = 10
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def event_of(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None, status: str) -> str:
-    """The event a change is, from the states before and after; "" for none."""
+def event_of(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> str:
+    """The event a change is, from the states before and after it; "" for none."""
     was = bool(before and before.get("live"))
     now = bool(after and after.get("live"))
     if now:
         return Event.UPDATE if was else Event.PUBLISH
     if not was:
         return ""
-    return Event.RETRACT if status == Article.Status.RETRACTED else Event.UNPUBLISH
+    retracted = after is not None and after.get("status") == Article.Status.RETRACTED
+    return Event.RETRACT if retracted else Event.UNPUBLISH
 
 
-def payload(event: str, article_id: int, delivery: uuid.UUID) -> dict[str, Any]:
+def payload(event: str, article_id: int, delivery: uuid.UUID | None = None) -> dict[str, Any]:
+    """What a delivery of `event` says (its `id` is the delivery's, filled in per
+    subscriber)."""
     body: dict[str, Any] = {
-        "id": str(delivery),
+        "id": str(delivery) if delivery else "",
         "event": event,
         "occurredAt": timezone.now().isoformat(),
         "article": {"id": article_id, "api": absolute_url(f"/api/v1/articles/{article_id}/")},
@@ -77,22 +81,25 @@ def fan_out(article_id: int, event: str) -> list[uuid.UUID]:
     """A Delivery and its task for each active subscriber to `event`; returns their ids."""
     from citydesk.api import tasks
 
-    made = []
+    subscriptions = [s for s in Subscription.objects.filter(is_active=True) if event in s.events]
+    if not subscriptions:
+        return []
+    common = payload(event, article_id)  # the same article for every subscriber
+    deliveries = [
+        Delivery(
+            id=(delivery_id := uuid.uuid4()),
+            subscription=subscription,
+            event=event,
+            article_id=article_id,
+            payload={**common, "id": str(delivery_id)},
+        )
+        for subscription in subscriptions
+    ]
     with transaction.atomic():
-        for subscription in Subscription.objects.filter(is_active=True):
-            if event not in subscription.events:
-                continue
-            delivery_id = uuid.uuid4()
-            Delivery.objects.create(
-                id=delivery_id,
-                subscription=subscription,
-                event=event,
-                article_id=article_id,
-                payload=payload(event, article_id, delivery_id),
-            )
-            tasks.deliver.enqueue(delivery_id=str(delivery_id))
-            made.append(delivery_id)
-    return made
+        Delivery.objects.bulk_create(deliveries)
+        for delivery in deliveries:
+            tasks.deliver.enqueue(delivery_id=str(delivery.id))
+    return [d.id for d in deliveries]
 
 
 def sign(secret: str, timestamp: int, delivery: str, body: bytes) -> str:

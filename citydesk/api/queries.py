@@ -2,27 +2,54 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from citydesk.api import cursors
-from citydesk.content.models import Article, ArticleCredit, Channel, Person, Tag, Topic
+from citydesk.content.models import (
+    Article,
+    ArticleCredit,
+    Channel,
+    Person,
+    Tag,
+    Topic,
+    TopicArticle,
+)
 
 MAX_LIMIT = 100
 
 
-def with_links(articles: QuerySet[Article]) -> QuerySet[Article]:
+def with_links(articles: QuerySet[Article]) -> list[Article]:
     """Articles with their editor, byline, channels, tags and published topics: what
-    their ninjs names, in five queries for any number of them."""
-    return articles.select_related("responsible_editor").prefetch_related(
-        Prefetch(
-            "credits", ArticleCredit.objects.select_related("person").order_by("position", "id")
-        ),
-        "channels",
-        "tags",
-        Prefetch("topics", Topic.objects.filter(is_published=True)),
-    )
+    their ninjs names, in five queries for any number of them.
+
+    The links are handed to each article as plain lists where the ORM keeps what it
+    prefetched (so `article.tags.all()` reads them): Django's own prefetch builds a
+    queryset per article and relation, 0.7 ms an article, four times what the rest of
+    its ninjs costs."""
+    found = list(articles.select_related("responsible_editor"))
+    ids = [a.pk for a in found]
+    links: dict[int, dict[str, list[Any]]] = {
+        pk: {"credits": [], "channels": [], "tags": [], "topics": []} for pk in ids
+    }
+    if ids:
+        credits = ArticleCredit.objects.filter(article_id__in=ids).select_related("person")
+        for credit in credits.order_by("position", "id"):
+            links[credit.article_id]["credits"].append(credit)
+        channels = Article.channels.through.objects.filter(article_id__in=ids)
+        for link in channels.select_related("channel").order_by("channel__position", "channel_id"):
+            links[link.article_id]["channels"].append(link.channel)
+        tags = Article.tags.through.objects.filter(article_id__in=ids)
+        for tagged in tags.select_related("tag").order_by("tag__name", "tag_id"):
+            links[tagged.article_id]["tags"].append(tagged.tag)
+        topics = TopicArticle.objects.filter(article_id__in=ids, topic__is_published=True)
+        for listed in topics.select_related("topic").order_by("position", "id"):
+            links[listed.article_id]["topics"].append(listed.topic)
+    for article in found:
+        article._prefetched_objects_cache = links[article.pk]  # type: ignore[attr-defined]
+    return found
 
 
 @dataclass(frozen=True)
@@ -83,7 +110,7 @@ def article_list(
     # Several links may match one article (a channel and its parent): each once.
     if filters.channel or filters.person:
         articles = articles.distinct()
-    found = list(with_links(articles.defer("body"))[: limit + 1])
+    found = with_links(articles.defer("body")[: limit + 1])
     more = len(found) > limit
     found = found[:limit]
     last = found[-1] if found and more else None
@@ -97,7 +124,7 @@ def live() -> QuerySet[Article]:
 
 def article(pk: int) -> Article | None:
     """The article in any state, with its links (the caller decides who may see it)."""
-    return with_links(Article.objects.filter(pk=pk)).first()
+    return next(iter(with_links(Article.objects.filter(pk=pk))), None)
 
 
 def channels() -> QuerySet[Channel]:

@@ -76,13 +76,13 @@ def fetch_pictures(article_id: int) -> None:
 DELIVERY_POLICY = Policy(max_attempts=8, first_delay=30.0, max_delay=3600.0)
 
 
-@follow_up(label="通知合作方与搜索引擎")
+# Left to the worker: a publish stores this one row whatever the number of subscribers.
+@follow_up(label="通知合作方与搜索引擎", after_commit=False)
 def notify_change(
     article_id: int, before: dict[str, Any] | None, after: dict[str, Any] | None
 ) -> None:
-    """The fan-out: quick (rows only), so it may run right after the change's commit."""
-    status = Article.objects.filter(pk=article_id).values_list("status", flat=True).first()
-    event = notify.event_of(before, after, status or "")
+    """The fan-out: a delivery and its task per subscriber, and the search-engine push."""
+    event = notify.event_of(before, after)
     if not event:
         return
     notify.fan_out(article_id, event)

@@ -273,6 +273,8 @@ class Article(models.Model):
             # The newsroom's list: every status, newest first, 50 a page.
             models.Index(fields=["-published_at", "-id"], name="article_pub_id"),
             models.Index(fields=["view_count"], name="article_views"),
+            # Partners syncing through the API read changes oldest first (updated_since).
+            models.Index(fields=["updated_at", "id"], name="article_updated"),
             # The flags pick a handful of articles out of an archive of ~100,000: partial
             # indexes make each pick a short index walk instead of a scan of every row.
             *[

@@ -43,6 +43,9 @@ class ArticleState:
     tag_ids: frozenset[int]
     # Decides which month's article sitemap lists it (and the news sitemap's 48 hours).
     published_at: datetime | None = None
+    # Tells a retraction from a taking-down (the API's webhooks); "" in states stored
+    # before it was recorded.
+    status: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -54,6 +57,7 @@ class ArticleState:
             "person_ids": sorted(self.person_ids),
             "tag_ids": sorted(self.tag_ids),
             "published_at": self.published_at.isoformat() if self.published_at else None,
+            "status": self.status,
         }
 
     @classmethod
@@ -70,4 +74,5 @@ class ArticleState:
             person_ids=frozenset(data["person_ids"]),
             tag_ids=frozenset(data["tag_ids"]),
             published_at=datetime.fromisoformat(published) if published else None,
+            status=str(data.get("status", "")),
         )

@@ -66,6 +66,7 @@ def article_state(article_id: int) -> ArticleState | None:
         person_ids=frozenset(person_ids),
         tag_ids=frozenset(article.tags.values_list("pk", flat=True)),
         published_at=article.published_at,
+        status=article.status,
     )
 
 
