@@ -1,13 +1,37 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
+from django.utils import timezone
 
-from citydesk.api.models import ApiToken, Delivery, PushDay, Subscription
+from citydesk.api.models import ApiToken, Delivery, Event, PushDay, Scope, Subscription
+
+
+class TokenForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        label="权限", choices=Scope.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ("name", "scopes", "user", "source", "per_minute", "expires_at", "revoked_at")
+
+
+class SubscriptionForm(forms.ModelForm):
+    url = forms.URLField(label="回调地址", max_length=500, assume_scheme="https")
+    events = forms.MultipleChoiceField(
+        label="事件", choices=Event.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = Subscription
+        fields = ("name", "url", "events", "is_active", "secret")
 
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
+    form = TokenForm
     list_display = ("name", "prefix", "scopes", "user", "per_minute", "last_used_at", "revoked_at")
     readonly_fields = ("prefix", "last_used_at")
     fields = (
@@ -42,14 +66,13 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description="吊销所选令牌")
     def revoke(self, request: HttpRequest, queryset: Any) -> None:
-        from django.utils import timezone
-
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
         messages.success(request, f"已吊销 {count} 个令牌")
 
 
 @admin.register(Subscription)
 class SubscriptionAdmin(admin.ModelAdmin):
+    form = SubscriptionForm
     list_display = ("name", "url", "events", "is_active", "created_at")
     fields = ("name", "url", "events", "is_active", "secret")
 
