@@ -5,6 +5,9 @@ ninjs 2.2; one article) is requested `--repeat` times in-process through Django'
 client, uncached (the API is not in the page cache yet); p50 and p95 per read and over
 the lists go into the "API" section of docs/benchmarks.md. Target: lists p95 ≤ 20 ms.
 
+Then cached: `citydesk serve` answers the same article's page and its API document from
+the page cache, wrk against each in turn, in rounds (needs wrk).
+
 Then the webhook fan-out: a publish with 0 and with 50 subscribers, timed in rounds,
 each through the content door with its after-commit follow-ups run as a request runs
 them; the fan-out and the deliveries are left to the worker.
@@ -36,12 +39,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
     args = parser.parse_args()
     data_dir = corpus_data_dir()
     if data_dir is None:
         print("skipped: ../shared/data/corpus is absent")
         return 0
-    os.environ.update(corpus_env(data_dir), DJANGO_SETTINGS_MODULE="citydesk.settings")
+    # Renders in-process with the page cache off: a plain request's miss would also
+    # write (and compress) its file, once a purge; the fronts answer it after that.
+    os.environ.update(
+        corpus_env(data_dir), DJANGO_SETTINGS_MODULE="citydesk.settings", CITYDESK_PAGE_CACHE="0"
+    )
     import django
 
     django.setup()
@@ -90,6 +98,7 @@ def main() -> int:
     ]
     list_p95 = percentile(lists, 95)
 
+    cached = cached_rounds(data_dir, newest.pk, args.duration)
     fan_out = publish_rounds(args.rounds)
     rows = "\n".join(
         f"| {name} | {statistics.median(ts):.1f} ms | {percentile(ts, 95):.1f} ms |"
@@ -102,7 +111,7 @@ def main() -> int:
 Measured by `bench/api.py` on {datetime.now(UTC).date().isoformat()}: {machine()}.
 {Article.objects.count():,} articles in the SQLite database; each read requested
 {args.repeat} times in-process (Django test client, after one warm-up), anonymous, as
-ninjs 3.1 unless named. Uncached: the API is not in the page cache yet.
+ninjs 3.1 unless named; uncached (Django renders each, the page cache off).
 
 | read (`/api/v1/articles/`, 20 a page) | p50 | p95 |
 |---|---:|---:|
@@ -110,6 +119,8 @@ ninjs 3.1 unless named. Uncached: the API is not in the page cache yet.
 
 Article lists of 20, over all {len(lists)} requests: p95 **{list_p95:.1f} ms**; {verdict}
 the target of p95 ≤ {TARGET_MS:g} ms.
+
+{cached}
 
 Webhook fan-out: a publish through the content door, with its after-commit follow-ups
 (index, purge, fan-out) run in the publishing process, median of {args.rounds} rounds:
@@ -121,6 +132,42 @@ deliveries and sends them, so a slow or dead subscriber never holds up a publish
     write_section(HEADING, section)
     print(section)
     return 0
+
+
+def cached_rounds(data_dir: Path, article_id: int, seconds: int, rounds: int = 5) -> str:
+    """wrk against the cached article page and its cached API document, alternately,
+    through `citydesk serve`'s front; a sentence for the report."""
+    import shutil
+
+    from delivery import child, wait_for, wrk
+
+    if shutil.which("wrk") is None:
+        return "Cached: not measured (wrk is not installed)."
+    from _report import free_port
+
+    port = free_port()
+    urls = {
+        "page": f"http://127.0.0.1:{port}/a/{article_id}/",
+        "api": f"http://127.0.0.1:{port}/api/v1/articles/{article_id}/",
+    }
+    env = {**corpus_env(data_dir), "CITYDESK_EMBEDDED_WORKER": "0", "CITYDESK_PAGE_CACHE": "1"}
+    command = [sys.executable, "-m", "citydesk", "serve", "--port", str(port)]
+    runs: dict[str, list[float]] = {"page": [], "api": []}
+    with child(command, env) as serve:
+        for url in urls.values():
+            wait_for(url, serve)  # the miss: rendered and written
+        for _ in range(rounds):
+            for key, url in urls.items():
+                runs[key].append(wrk(url, seconds)["rps"])
+                print(f"wrk {key}: {runs[key][-1]:,.0f} req/s", flush=True)
+    ratios = [api / page for api, page in zip(runs["api"], runs["page"], strict=True)]
+    return (
+        f"Cached, through `citydesk serve`'s front (wrk -t2 -c64, {seconds} s a run,"
+        f" {rounds} rounds, each alternating): the article page"
+        f" {statistics.median(runs['page']):,.0f} req/s, its API document"
+        f" {statistics.median(runs['api']):,.0f} req/s; the API's median share of the"
+        f" page's rate {statistics.median(ratios):.2f}."
+    )
 
 
 def publish_rounds(rounds: int) -> tuple[list[float], list[float]]:

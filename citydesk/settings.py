@@ -342,6 +342,4 @@ if os.environ.get("CITYDESK_CACHE_URL"):
 # one registered in Baidu's search console (default SITE_URL).
 CITYDESK_BAIDU_TOKEN = os.environ.get("CITYDESK_BAIDU_TOKEN", "")
 CITYDESK_BAIDU_SITE = os.environ.get("CITYDESK_BAIDU_SITE", "")
-CITYDESK_BAIDU_PUSH_URL = os.environ.get(
-    "CITYDESK_BAIDU_PUSH_URL", "http://data.zz.baidu.com/urls"
-)
+CITYDESK_BAIDU_PUSH_URL = os.environ.get("CITYDESK_BAIDU_PUSH_URL", "http://data.zz.baidu.com/urls")

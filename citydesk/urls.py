@@ -3,12 +3,12 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.static import serve as serve_file
 
-from citydesk.api.views import api
+from citydesk.api.views import urls as api_urls
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("newsroom/", include("citydesk.newsroom.urls")),
-    path("api/v1/", api.urls),
+    path("api/v1/", api_urls()),
     path("", include("citydesk.ops.urls")),
     # Before the portal: its "<slug>/" channel pattern is a catch-all.
     path("", include("citydesk.syndication.urls")),

@@ -8,14 +8,19 @@ an ETag, answered 304 when the caller has it (Django's ConditionalGetMiddleware)
 """
 
 import re
+from collections.abc import Callable
 from datetime import datetime
+from functools import wraps
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 from ninja import Body, Field, NinjaAPI, Query, Schema, Status
+from ninja.decorators import decorate_view
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.renderers import JSONRenderer
 from pydantic import BeforeValidator
 
 from citydesk.api import cursors, drafts, ninjs
@@ -24,6 +29,7 @@ from citydesk.api.auth import Caller, TokenThrottle, caller_of
 from citydesk.api.models import ApiToken, Scope
 from citydesk.content.models import Article
 from citydesk.newsroom.actions import may_read, readable
+from citydesk.publishing import http
 from citydesk.rankings import queries as rankings
 from citydesk.recommend import queries as recommend
 from citydesk.search import queries as search_queries
@@ -60,6 +66,34 @@ class CitydeskAPI(NinjaAPI):
         return schema
 
 
+class Renderer(JSONRenderer):
+    # Chinese as itself, not \\u escapes: a third of the bytes, and readable.
+    json_dumps_params = {"ensure_ascii": False}
+
+
+def _shared(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Let the page cache keep the answer to a plain request (no query string, token,
+    profile or Origin: publishing.http.api_request_is_plain), which the fronts then serve
+    to plain requests only; purged by the rules of the pages (publishing.affected)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = view(request, *args, **kwargs)
+        query = request.META.get("QUERY_STRING", "")
+        if response.status_code == 200 and http.api_request_is_plain(query, request.headers):
+            response.citydesk_cache = True  # type: ignore[attr-defined]
+            patch_cache_control(response, **http.cache_control_for(request.path))
+        patch_vary_headers(response, ["Accept", "Authorization", "Origin"])
+        return response
+
+    return wrapped
+
+
+shared = decorate_view(_shared)
+# The operations whose plain answers the page cache keeps (marked for the URL-coverage
+# test by `urls`).
+SHARED = {"article_list", "article_detail", "channel_list", "topic_list", "people_list"}
+
 api = CitydeskAPI(
     title="citydesk API",
     version="1",
@@ -70,7 +104,18 @@ api = CitydeskAPI(
     throttle=[TokenThrottle()],
     docs_url="/docs/",
     openapi_url="/openapi.json",
+    renderer=Renderer(),
 )
+
+
+def urls() -> tuple[list[Any], str, str]:
+    """The API's URL patterns, those of SHARED marked as page_cache marks a view."""
+    patterns, app_name, namespace = api.urls
+    for pattern in patterns:
+        if getattr(pattern, "name", None) in SHARED:
+            pattern.callback.citydesk_page_cache = True  # type: ignore[union-attr]
+    return patterns, app_name, namespace
+
 
 NinjsVersion = Literal["3.1", "2.2"]
 
@@ -213,6 +258,7 @@ def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     response={200: ArticleList, 400: Error, 403: Error},
     summary="Articles, newest first (or by change, to sync)",
 )
+@shared
 def article_list(
     request: HttpRequest, response: HttpResponse, filters: Query[ArticleQuery]
 ) -> dict[str, Any]:
@@ -251,6 +297,7 @@ def article_list(
     response={200: dict[str, Any], 404: Error},
     summary="One article as ninjs",
 )
+@shared
 def article_detail(
     request: HttpRequest, response: HttpResponse, article_id: int, asked: Query[VersionQuery]
 ) -> dict[str, Any]:
@@ -268,6 +315,7 @@ def article_detail(
 
 
 @api.get("/channels/", response=list[ChannelOut], summary="Channels, in the nav's order")
+@shared
 def channel_list(request: HttpRequest) -> list[dict[str, Any]]:
     return [
         {
@@ -283,6 +331,7 @@ def channel_list(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @api.get("/topics/", response=list[TopicOut], summary="Published topics (专题)")
+@shared
 def topic_list(request: HttpRequest) -> list[dict[str, Any]]:
     return [
         {
@@ -296,6 +345,7 @@ def topic_list(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @api.get("/people/", response=list[PersonOut], summary="People with live articles")
+@shared
 def people_list(request: HttpRequest) -> list[dict[str, Any]]:
     return [
         {

@@ -51,6 +51,8 @@ MAX_BODY = 64 * 1024 * 1024
 # What a cached page carries beside its own headers: the security headers Django's
 # middleware gives every page (read from the settings once the server starts).
 HIT_HEADERS: Headers = [("Vary", "Accept-Encoding"), ("X-Cache", "HIT")]
+# An API answer also varies with what a plain request lacks (http.api_request_is_plain).
+API_VARY = ("Vary", "Accept, Authorization, Origin")
 
 BEACON_HEADERS: Headers = [("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")]
 BEACON_PURPOSE_HEADERS = ("purpose", "sec-purpose", "x-moz", "x-purpose")
@@ -149,11 +151,18 @@ class PageCacheFront:
             # A query string the cached pages ignore (from=, utm_source=) gets the cached
             # page too: else any ?x=1 would force a render (see http.PAGE_PARAMETERS).
             query = scope.query_string
-            if not query or http.query_is_ignored(query):
-                page = self.lookup(scope.path)
+            path = scope.path
+            if path.startswith(http.API_PREFIX):
+                # The API answers by query string, token, profile and Origin: only a
+                # plain request gets the shared answer.
+                plain = http.api_request_is_plain(query, scope.headers)
+            else:
+                plain = not query or http.query_is_ignored(query)
+            if plain:
+                page = self.lookup(path)
                 if page is not None:
                     self.answer(page, scope.headers, proto)
-                    self.count_hit(scope.path)
+                    self.count_hit(path)
                     return
         elif method == "POST" and scope.path.startswith("/beacon/view/"):
             await self.beacon(scope, proto)
@@ -278,6 +287,8 @@ class PageCacheFront:
                 ("Cache-Control", cache_control),
             ]
             entity = [("Content-Type", content_type)]
+            if url_path.startswith(http.API_PREFIX):
+                entity.append(API_VARY)
             if encoding:
                 entity.append(("Content-Encoding", encoding))
             representations[encoding] = Representation(

@@ -64,6 +64,13 @@ ON_ARTICLE_PAGES: dict[type[Model], set[str]] = {
     Tag: {"name", "slug"},
 }
 ON_NAV = {"name", "slug", "kind", "parent_id", "position", "in_nav"}
+# The fields of each that an article's ninjs shows (citydesk.api.ninjs).
+ON_API_DOCUMENTS: dict[type[Model], set[str]] = {
+    Channel: {"name", "slug"},
+    Topic: {"title", "slug", "is_published"},
+    Person: {"name", "slug"},
+    Tag: {"name", "slug"},
+}
 
 
 # Page types -----------------------------------------------------------------------------
@@ -147,6 +154,12 @@ SITEMAP_INDEX = PageType("syndication:sitemap_index")
 SITEMAP_NEWS = PageType("syndication:news_sitemap")
 SITEMAP_PAGES = PageType("syndication:pages_sitemap")
 SITEMAP_MONTH = PageType("syndication:articles_sitemap")
+# The integrators' API (citydesk.api): the shared answers of its plain requests.
+API_ARTICLE = PageType("api:article_detail")
+API_ARTICLES = PageType("api:article_list")  # the newest live articles, with their links
+API_CHANNELS = PageType("api:channel_list")
+API_TOPICS = PageType("api:topic_list")
+API_PEOPLE = PageType("api:people_list")  # people with a live article's byline
 
 
 def _url_set(*urls: str | None) -> set[str]:
@@ -202,6 +215,7 @@ class Affected:
             found.update(
                 _url_set(*(ARTICLE.page_url(n, pk=article_id) for n in range(1, count + 1)))
             )
+            found.update(_url_set(API_ARTICLE.url(article_id=article_id)))
             found.update(ARTICLE.cached_later_pages(cache, pk=article_id))
         if self.every_page:
             found.update(cached_pages(cache))
@@ -309,8 +323,12 @@ def _lists_and_feeds(
 ) -> Affected:
     """The pages that list live articles filed under these ids, published at these times."""
     # The pages sitemap lists lists, with no dates: articles coming and going leave it be.
-    affected = Affected(urls=_url_set(HOME.url(), *HOME.feed_urls(), SITEMAP_INDEX.url()))
+    affected = Affected(
+        urls=_url_set(HOME.url(), *HOME.feed_urls(), SITEMAP_INDEX.url(), API_ARTICLES.url())
+    )
     affected.urls.update(_month_sitemaps(published))
+    if person_ids:
+        affected.urls.update(_url_set(API_PEOPLE.url()))
     recent = timezone.now() - NEWS_WINDOW
     if any(when is None or when >= recent for when in published):
         affected.urls.update(_url_set(SITEMAP_NEWS.url()))
@@ -398,6 +416,16 @@ def for_related_change(
             # Feed items carry their byline (author) and tags (categories).
             affected.update(_feeds_listing(ids))
 
+    if everything & ON_API_DOCUMENTS[model]:
+        # An article's ninjs names its channels, topics, people and tags, in the API's
+        # list as in the article's own document.
+        ids = list(article_ids)
+        affected.urls.update(_url_set(*(API_ARTICLE.url(article_id=pk) for pk in ids)))
+        if ids:
+            affected.urls.update(_url_set(API_ARTICLES.url()))
+    api_list = {Channel: API_CHANNELS, Topic: API_TOPICS, Person: API_PEOPLE}.get(model)
+    if api_list is not None:
+        affected.urls.update(_url_set(api_list.url()))
     if model is Channel:
         _channel_change(affected, states, everything)
     elif model is Topic:

@@ -35,6 +35,9 @@ DEFAULT_RULE: dict[str, Any] = {
 }
 
 HTML = "text/html; charset=utf-8"
+JSON = "application/json; charset=utf-8"
+# The integrators' API (citydesk.api): its plain requests' answers are cached pages too.
+API_PREFIX = "/api/"
 TYPES_BY_NAME = {
     "rss.xml": "application/rss+xml; charset=utf-8",
     "atom.xml": "application/atom+xml; charset=utf-8",
@@ -98,9 +101,23 @@ def cache_control_header(path: str) -> str:
     return ", ".join(parts)
 
 
+def api_request_is_plain(query: str | bytes, headers: Any) -> bool:
+    """Whether an API request gets the shared answer the page cache may hold: none of
+    what makes the API answer differently (a query string, a token, an ninjs profile in
+    Accept) nor a browser's cross-origin request (whose CORS headers the app writes).
+    `headers` is any mapping with `get` by lower-case name."""
+    if query:
+        return False
+    if headers.get("authorization") or headers.get("origin"):
+        return False
+    return "profile" not in (headers.get("accept") or "")
+
+
 def content_type_for(path: str) -> str | None:
     """The Content-Type a front server gives the cached file of this URL path, or None
     when the page cache does not serve that kind of file."""
+    if path.startswith(API_PREFIX):
+        return JSON if path.endswith("/") else None
     name = "index.html" if path.endswith("/") else path.rsplit("/", 1)[-1]
     if name in TYPES_BY_NAME:
         return TYPES_BY_NAME[name]

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from citydesk.api.models import ApiToken, Scope
@@ -15,11 +14,6 @@ from citydesk.newsroom.tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_limits():
-    cache.clear()
 
 
 def publish(title: str, *, hours_ago: float = 1, **fields) -> Article:
@@ -234,3 +228,26 @@ def test_the_openapi_schema_and_its_docs_page_are_served(client):
     assert {"/api/v1/articles/", "/api/v1/articles/{article_id}/"} <= set(schema["paths"])
     docs = client.get(f"{API}/docs/")
     assert docs.status_code == 200 and b"swagger" in docs.content.lower()
+
+
+def test_only_plain_requests_leave_their_answer_in_the_page_cache(client, settings, tmp_path):
+    from citydesk.publishing.cache import PageCache
+
+    settings.PAGE_CACHE_DIR = tmp_path / "pages"
+    article = publish("新闻")
+    url = f"{API}/articles/{article.pk}/"
+    _, key = ApiToken.issue("合作方", [Scope.READ])
+    cache_file = PageCache().path_for(url)
+    assert cache_file is not None
+    for extra in (
+        {"HTTP_AUTHORIZATION": f"Bearer {key}"},
+        {"HTTP_ORIGIN": "https://app.example.com"},
+        {"HTTP_ACCEPT": 'application/json; profile="ninjs-schema_2.2.json"'},
+    ):
+        assert client.get(url, **extra).status_code == 200
+        assert not cache_file.exists(), extra
+    assert client.get(url, {"ninjs": "2.2"}).status_code == 200
+    assert not cache_file.exists()
+    response = client.get(url)
+    assert response["X-Cache"] == "MISS" and cache_file.read_bytes() == response.content
+    assert "Authorization" in response["Vary"]

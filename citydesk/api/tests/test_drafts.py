@@ -6,7 +6,6 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 from PIL import Image as PILImage
 
@@ -21,11 +20,6 @@ from citydesk.newsroom.tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/drafts/"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_limits():
-    cache.clear()
 
 
 @pytest.fixture

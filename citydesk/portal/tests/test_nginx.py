@@ -227,3 +227,25 @@ def test_head_is_answered_from_the_cache(nginx, site):
     assert response.status == 200 and empty == b""
     assert response.getheader("X-Cache") == "HIT"
     assert int(response.getheader("Content-Length")) == len(body)
+
+
+def test_nginx_answers_only_plain_api_requests_from_the_cache(nginx, site):
+    url = f"/api/v1/articles/{site.feature.pk}/"
+    first, body = fetch(nginx, url)
+    assert first.status == 200 and first.getheader("X-Cache") == "MISS"
+    path = PageCache().path_for(url)
+    assert path is not None and path.read_bytes() == body
+    path.write_bytes(b'{"cached": true}')
+    hit, cached = fetch(nginx, url)
+    assert hit.getheader("X-Cache") == "HIT" and cached == b'{"cached": true}'
+    assert hit.getheader("Content-Type") == "application/json; charset=utf-8"
+    assert hit.getheader("Cache-Control") == rules.cache_control_header(url)
+    for query, headers in [
+        ("?ninjs=2.2", {}),
+        ("", {"Authorization": "Bearer cdk_x"}),
+        ("", {"Accept": 'application/json; profile="ninjs-schema_2.2"'}),
+        ("", {"Origin": "https://app.example.com"}),
+    ]:
+        response, answer = fetch(nginx, url + query, headers)
+        assert response.getheader("X-Cache") != "HIT", (query, headers)
+        assert answer != b'{"cached": true}'

@@ -256,3 +256,26 @@ def test_serve_sends_precompressed_variants_when_accepted(served):
         served.port, url, {"Accept-Encoding": "gzip", "If-None-Match": gzip_etag}
     )
     assert response.status == 304 and body == b""
+
+
+def test_serve_answers_only_plain_api_requests_from_the_cache(served):
+    url = f"/api/v1/articles/{served.article_ids[0]}/"
+    first, body = fetch(served.port, url)
+    assert first.status == 200 and first.getheader("X-Cache") == "MISS"
+    assert "古城保护第1篇" in body.decode()  # JSON with the Chinese as itself
+    file = served.page_cache / url.strip("/") / "index.html"
+    file.write_bytes(b'{"cached": true}')
+    hit, cached = fetch(served.port, url)
+    assert hit.getheader("X-Cache") == "HIT" and cached == b'{"cached": true}'
+    assert hit.getheader("Content-Type") == "application/json; charset=utf-8"
+    assert "Authorization" in ",".join(hit.msg.get_all("Vary"))
+    # A query string, a token, a profile or a browser's Origin: the app answers.
+    for query, headers in [
+        ("?ninjs=2.2", {}),
+        ("", {"Authorization": "Bearer cdk_x"}),
+        ("", {"Accept": 'application/json; profile="ninjs-schema_2.2"'}),
+        ("", {"Origin": "https://app.example.com"}),
+    ]:
+        response, answer = fetch(served.port, url + query, headers)
+        assert response.getheader("X-Cache") != "HIT", (query, headers)
+        assert answer != b'{"cached": true}'
