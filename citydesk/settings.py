@@ -343,3 +343,6 @@ if os.environ.get("CITYDESK_CACHE_URL"):
 CITYDESK_BAIDU_TOKEN = os.environ.get("CITYDESK_BAIDU_TOKEN", "")
 CITYDESK_BAIDU_SITE = os.environ.get("CITYDESK_BAIDU_SITE", "")
 CITYDESK_BAIDU_PUSH_URL = os.environ.get("CITYDESK_BAIDU_PUSH_URL", "http://data.zz.baidu.com/urls")
+# Partners' drafts may link pictures to fetch into the library: from public addresses
+# only, unless this is 1 (a partner inside the site's own network).
+CITYDESK_API_FETCH_PRIVATE = os.environ.get("CITYDESK_API_FETCH_PRIVATE", "0") == "1"

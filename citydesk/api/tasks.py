@@ -1,11 +1,15 @@
 """The API's durable tasks: a partner draft's pictures fetched into the library; the
 webhooks and the search-engine push that follow a change."""
 
+import ipaddress
 import logging
+import socket
 import urllib.error
 import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
+
+from django.conf import settings
 
 from citydesk.api import notify
 from citydesk.content import actions as content
@@ -23,8 +27,32 @@ class FetchError(Exception):
     pass
 
 
+class Refused(FetchError):
+    """A URL the server will not fetch, now or later."""
+
+
+def check_address(url: str) -> None:
+    """Refuse URLs that are not http(s) or that name this machine's own network (a
+    partner's draft must not make the server fetch its neighbours: SSRF), unless
+    CITYDESK_API_FETCH_PRIVATE allows it (tests, and sites whose partners are inside)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise Refused(f"{url}: not an http(s) URL")
+    if settings.CITYDESK_API_FETCH_PRIVATE:
+        return
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or 80, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise FetchError(f"{url}: {exc}") from exc
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if not address.is_global:
+            raise Refused(f"{url}: {address} is not a public address")
+
+
 def fetch(url: str) -> bytes:
     """A picture's bytes, at most the library's size limit."""
+    check_address(url)
     limit = images.max_bytes()
     request = urllib.request.Request(url, headers={"User-Agent": "citydesk"})
     try:
@@ -52,7 +80,12 @@ def fetch_pictures(article_id: int) -> None:
         if block.get("type") != "image" or block.get("image_id") or not src.startswith("http"):
             blocks.append(block)
             continue
-        data = fetch(src)
+        try:
+            data = fetch(src)
+        except Refused as exc:
+            log.warning("partner picture of article %s refused: %s", article_id, exc)
+            changed = True
+            continue
         name = urlsplit(src).path.rsplit("/", 1)[-1][:80] or "picture"
         try:
             image = content.create_image(

@@ -58,7 +58,10 @@ class CitydeskAPI(NinjaAPI):
             for method, operation in operations.items():
                 if method == "get":
                     operation["security"] = [{}, *operation.get("security", [])]
-                responses = operation.setdefault("responses", {})
+                # django-ninja keys responses by number: one spelling, or JSON gets the
+                # same key twice.
+                responses = {str(k): v for k, v in operation.get("responses", {}).items()}
+                operation["responses"] = responses
                 for code, text in COMMON_ERRORS.items():
                     if code in ("400", "413") and method == "get":
                         continue

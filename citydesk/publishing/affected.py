@@ -64,6 +64,12 @@ ON_ARTICLE_PAGES: dict[type[Model], set[str]] = {
     Tag: {"name", "slug"},
 }
 ON_NAV = {"name", "slug", "kind", "parent_id", "position", "in_nav"}
+# The fields the API's lists of channels, topics and people show, or order by.
+ON_API_LISTS: dict[type[Model], set[str]] = {
+    Channel: {"name", "slug", "kind", "parent_id", "position", "description"},
+    Topic: {"title", "slug", "intro", "is_published", "position", "created_at"},
+    Person: {"name", "slug", "organization", "title"},
+}
 # The fields of each that an article's ninjs shows (citydesk.api.ninjs).
 ON_API_DOCUMENTS: dict[type[Model], set[str]] = {
     Channel: {"name", "slug"},
@@ -424,7 +430,7 @@ def for_related_change(
         if ids:
             affected.urls.update(_url_set(API_ARTICLES.url()))
     api_list = {Channel: API_CHANNELS, Topic: API_TOPICS, Person: API_PEOPLE}.get(model)
-    if api_list is not None:
+    if api_list is not None and everything & ON_API_LISTS[model]:
         affected.urls.update(_url_set(api_list.url()))
     if model is Channel:
         _channel_change(affected, states, everything)

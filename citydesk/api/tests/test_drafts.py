@@ -11,6 +11,7 @@ from PIL import Image as PILImage
 
 from citydesk.api import ninjs
 from citydesk.api import queries as api_queries
+from citydesk.api import tasks as api_tasks
 from citydesk.api.models import ApiToken, Scope
 from citydesk.content.models import Article, Channel, Image
 from citydesk.core import tasks
@@ -211,6 +212,7 @@ def png() -> bytes:
 
 def test_pictures_are_fetched_into_the_library(client, partner, pictures, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
+    settings.CITYDESK_API_FETCH_PRIVATE = True  # the local server stands for a partner's
     served, base = pictures
     served["/a.png"] = png()
     served["/broken.png"] = b"not a picture"
@@ -227,3 +229,16 @@ def test_pictures_are_fetched_into_the_library(client, partner, pictures, settin
     assert [b["type"] for b in article.body] == ["paragraph", "image"]
     assert article.body[1]["image_id"] == image.pk and image.caption == "现场"
     assert (image.width, image.height) == (64, 48)
+
+
+def test_pictures_on_this_machines_network_are_not_fetched(client, partner, pictures, settings):
+    served, base = pictures
+    served["/a.png"] = png()
+    body = [{"type": "paragraph", "text": "图文。"}, {"type": "image", "src": f"{base}/a.png"}]
+    article_id = post(client, partner, draft(body=body)).json()["id"]
+    tasks.run_pending()
+    article = Article.objects.get(pk=article_id)
+    assert [b["type"] for b in article.body] == ["paragraph"] and not Image.objects.exists()
+    for url in ("http://10.0.0.1/x.png", "http://[::1]/x.png", "file:///etc/passwd"):
+        with pytest.raises(api_tasks.Refused):
+            api_tasks.check_address(url)

@@ -128,6 +128,7 @@ def test_cached_later_pages_of_lists_and_articles_are_found_on_disk(settings, tm
     assert change.resolve() == [
         "/a/1/",
         "/a/1/5/",
+        "/api/v1/articles/1/",  # the article's ninjs, in the integrators' API
         "/suzhou/",
         "/suzhou/page/2/",
         "/suzhou/page/7/",
@@ -209,7 +210,12 @@ def test_a_channel_description_shows_on_its_own_pages_only():
         Channel, old, actions.related_state(Channel, suzhou.pk), [item.pk]
     )
     assert not change.every_page
-    assert set(change.resolve()) == {"/suzhou/", "/suzhou/rss.xml", "/suzhou/atom.xml"}
+    assert set(change.resolve()) == {
+        "/suzhou/",
+        "/suzhou/rss.xml",
+        "/suzhou/atom.xml",
+        "/api/v1/channels/",  # the API's list of channels shows descriptions
+    }
 
 
 def test_renaming_a_nav_channel_purges_every_cached_page_but_not_feeds():
@@ -260,6 +266,11 @@ def test_a_topic_edit_purges_its_pages_the_topic_list_and_home():
         "/zhuanti/",
         "/",
         "/sitemaps/pages.xml",
+        # The API: its topic list, and the documents of the topic's articles (their
+        # ninjs names the topic), and the article list naming them.
+        "/api/v1/topics/",
+        f"/api/v1/articles/{item.pk}/",
+        "/api/v1/articles/",
     }
 
 
