@@ -21,7 +21,7 @@ from ninja import Body, Field, NinjaAPI, Query, Schema, Status
 from ninja.decorators import decorate_view
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
-from pydantic import BeforeValidator
+from pydantic import AfterValidator, BeforeValidator
 
 from citydesk.api import cursors, drafts, ninjs
 from citydesk.api import queries as api_queries
@@ -131,7 +131,36 @@ def _iso_time(value: Any) -> Any:
     return value
 
 
-IsoTime = Annotated[datetime, BeforeValidator(_iso_time)]
+def _within_offsets(value: datetime) -> datetime:
+    # Real UTC offsets lie within ±14 h; PostgreSQL refuses those beyond ±15:59.
+    offset = value.utcoffset()
+    if offset is not None and abs(offset.total_seconds()) > 14 * 3600:
+        raise ValueError("a UTC offset between -14:00 and +14:00")
+    return value
+
+
+IsoTime = Annotated[datetime, BeforeValidator(_iso_time), AfterValidator(_within_offsets)]
+
+
+def has_nul(value: Any) -> bool:
+    """Whether a NUL character hides anywhere in the value (PostgreSQL stores none)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(has_nul(v) for v in value)
+    return False
+
+
+def _refuse_nul(value: Any) -> Any:
+    if has_nul(value):
+        raise ValueError("NUL characters are not allowed")
+    return value
+
+
+# Text the database can hold: PostgreSQL refuses NUL characters (with a 500, unchecked).
+Text = Annotated[str, AfterValidator(_refuse_nul)]
 
 
 class Error(Schema):
@@ -183,7 +212,7 @@ class VersionQuery(Schema):
 
 
 class SearchQuery(VersionQuery):
-    q: str = Field(..., max_length=200)
+    q: Text = Field(..., max_length=200)
     page: int = Field(1, ge=1, le=100)
 
 
@@ -193,10 +222,10 @@ class HotQuery(VersionQuery):
 
 
 class ArticleQuery(Schema):
-    channel: str = Field("", max_length=50, description="a channel's slug (with its sub-channels)")
-    topic: str = Field("", max_length=80, description="a topic's slug")
-    tag: str = Field("", max_length=80, description="a tag's slug")
-    person: str = Field("", max_length=80, description="a person's slug (byline or 责编)")
+    channel: Text = Field("", max_length=50, description="a channel's slug (with its sub-channels)")
+    topic: Text = Field("", max_length=80, description="a topic's slug")
+    tag: Text = Field("", max_length=80, description="a tag's slug")
+    person: Text = Field("", max_length=80, description="a person's slug (byline or 责编)")
     since: IsoTime | None = Field(None, description="published at or after")
     until: IsoTime | None = Field(None, description="published before")
     updated_since: IsoTime | None = Field(
@@ -205,7 +234,7 @@ class ArticleQuery(Schema):
     status: Literal["live", "draft", "submitted", "returned", "approved", "scheduled"] = Field(
         "live", description="pieces not live yet: a newsroom token only"
     )
-    cursor: str = Field("", max_length=500)
+    cursor: Text = Field("", max_length=500)
     limit: int = Field(20, ge=1, le=api_queries.MAX_LIMIT)
     ninjs: NinjsVersion = "3.1"
 
@@ -401,7 +430,7 @@ def picks(request: HttpRequest, asked: Query[VersionQuery]) -> list[dict[str, An
 class CreditIn(Schema):
     model_config = {"extra": "forbid", "strict": True}
     role: Literal["writer", "photographer", "video_editor", "text_editor"]
-    name: str = Field(..., min_length=1, max_length=50)
+    name: Text = Field(..., min_length=1, max_length=50)
 
 
 class DraftIn(Schema):
@@ -409,21 +438,23 @@ class DraftIn(Schema):
 
     # Strict: a 0 is not a false, nor a number a string; unknown fields are refused.
     model_config = {"extra": "forbid", "strict": True}
-    guid: str = Field(
+    guid: Text = Field(
         ...,
         min_length=1,
         max_length=80,
         pattern=r"^[A-Za-z0-9._:/-]+$",
         description="the partner's own id: a second POST with it changes nothing",
     )
-    title: str = Field(..., min_length=1, max_length=200)
-    subtitle: str = Field("", max_length=200)
-    summary: str = Field("", max_length=2000)
-    body: list[dict[str, Any]] = Field(..., max_length=drafts.MAX_BLOCKS)
-    source: str = Field("", max_length=100, description="来源 (the token's own, if set, wins)")
-    source_url: str = Field("", max_length=500)
-    channels: list[str] = Field([], max_length=10, description="channel slugs")
-    tags: list[str] = Field([], max_length=20)
+    title: Text = Field(..., min_length=1, max_length=200)
+    subtitle: Text = Field("", max_length=200)
+    summary: Text = Field("", max_length=2000)
+    body: Annotated[list[dict[str, Any]], AfterValidator(_refuse_nul)] = Field(
+        ..., max_length=drafts.MAX_BLOCKS
+    )
+    source: Text = Field("", max_length=100, description="来源 (the token's own, if set, wins)")
+    source_url: Text = Field("", max_length=500)
+    channels: list[Text] = Field([], max_length=10, description="channel slugs")
+    tags: list[Text] = Field([], max_length=20)
     credits: list[CreditIn] = Field([], max_length=20)
     submit: bool = Field(False, description="submit for review (a newsroom token only)")
 
@@ -499,6 +530,8 @@ def post_ninjs_draft(
     submit: bool = False,
 ) -> Status:
     token = _partner(request)
+    if has_nul(document):
+        raise drafts.Invalid([("(document)", "NUL characters are not allowed")])
     found = ninjs.problems(document)
     if found:
         raise drafts.Invalid(found)

@@ -257,3 +257,17 @@ def test_only_plain_requests_leave_their_answer_in_the_page_cache(client, settin
     response = client.get(url)
     assert response["X-Cache"] == "MISS" and cache_file.read_bytes() == response.content
     assert "Authorization" in response["Vary"]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"tag": "a\x00b"},
+        {"cursor": "\x00"},
+        {"updated_since": "2424-04-21T18:37:07-16:03"},  # beyond any real UTC offset
+        {"since": "2026-01-01T00:00:00+14:30"},
+    ],
+)
+def test_input_the_database_cannot_hold_gets_422_not_500(client, params):
+    response = client.get(f"{API}/articles/", params)
+    assert response.status_code == 422, response.content

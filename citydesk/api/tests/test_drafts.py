@@ -93,6 +93,8 @@ def test_the_same_guid_twice_changes_nothing(client, partner):
         (draft(guid="has spaces"), "guid"),
         (draft(source_url="javascript:alert(1)"), "source_url"),
         ({"title": "没有guid", "body": []}, "guid"),
+        (draft(title="标\x00题"), "title"),
+        (draft(body=[{"type": "paragraph", "text": "正\x00文"}]), "body"),
     ],
 )
 def test_bad_drafts_get_422_with_each_fields_error_and_store_nothing(

@@ -4,7 +4,9 @@ generated valid and invalid input, answers no 5xx and only what its schema says.
 import pytest
 import schemathesis
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -16,7 +18,18 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_applica
 
 
 @pytest.fixture
-def partner(db):
+def _one_connection():
+    # As Django's test client does: a request's end must not close the test's database
+    # connection (its transaction holds the test's rows; PostgreSQL would lose them).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def partner(db, _one_connection):
     cache.clear()
     publish("营商环境持续优化", tags=["长三角"], credits=[("writer", "钱茹冰")])
     publish("数字经济新高地", hours_ago=30)
