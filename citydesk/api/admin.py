@@ -2,6 +2,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -12,6 +13,7 @@ class TokenForm(forms.ModelForm):
     scopes = forms.MultipleChoiceField(
         label="权限", choices=Scope.choices, widget=forms.CheckboxSelectMultiple
     )
+    per_minute = forms.IntegerField(label="每分钟请求上限", min_value=1, initial=600)
 
     class Meta:
         model = ApiToken
@@ -46,6 +48,13 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "last_used_at",
     )
     actions = ["revoke"]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "user" and not request.user.is_superuser:
+            # A token reads and submits as its member: staff make them for themselves
+            # only, administrators for anyone.
+            kwargs["queryset"] = get_user_model().objects.filter(pk=request.user.pk or 0)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: ApiToken, form: Any, change: bool) -> None:
         if change:

@@ -13,10 +13,11 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils import timezone
+from ninja.errors import HttpError
 from ninja.security import HttpBearer
 from ninja.throttling import BaseThrottle
 
-from citydesk.api.models import ApiToken
+from citydesk.api.models import ApiToken, Scope
 from citydesk.core.net import request_network
 
 ANONYMOUS_PER_MINUTE = 120
@@ -48,6 +49,8 @@ class Caller(HttpBearer):
         found = ApiToken.find(token)
         if found is None:
             return None
+        if request.method in ("GET", "HEAD") and not found.allows(Scope.READ):
+            raise HttpError(403, "this token has no read scope")
         now = timezone.now()
         if (
             found.last_used_at is None

@@ -8,11 +8,12 @@ same guid from the same token answers the article made the first time.
 """
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from citydesk.api import tasks
 from citydesk.api.models import ApiToken
@@ -24,7 +25,19 @@ from citydesk.content.sanitize import BodyError, clean_blocks, clean_url
 from citydesk.newsroom import actions as newsroom
 
 MAX_BLOCKS = 2000
+GUID = re.compile(r"[A-Za-z0-9._:/-]{1,80}")
 ROLES = {r.value for r in ArticleCredit.Role}
+
+
+def has_nul(value: Any) -> bool:
+    """Whether a NUL character hides anywhere in the value (PostgreSQL stores none)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(has_nul(v) for v in value)
+    return False
 
 
 class Invalid(ValueError):
@@ -62,8 +75,32 @@ def external_id(token: ApiToken, guid: str) -> str:
 
 
 def checked(draft: Draft) -> list[dict[str, Any]]:
-    """The draft's body as clean blocks; raises Invalid for what cannot be stored."""
+    """The draft's body as clean blocks; raises Invalid for what cannot be stored. The
+    same checks for both forms (the blocks form's schema says most of them first)."""
     errors: list[tuple[str, str]] = []
+    if has_nul(vars(draft)):
+        errors.append(("(draft)", "NUL characters are not allowed"))
+    if not GUID.fullmatch(draft.guid):
+        errors.append(("guid", "1 to 80 of A-Z a-z 0-9 . _ : / -"))
+    for name, value, most in (
+        ("title", draft.title, 200),
+        ("subtitle", draft.subtitle, 200),
+        ("summary", draft.summary, 2000),
+        ("source", draft.source, 100),
+        ("source_url", draft.source_url, 500),
+    ):
+        if len(value) > most:
+            errors.append((name, f"at most {most} characters"))
+    if not draft.title.strip():
+        errors.append(("title", "a title is needed"))
+    if len(draft.channels) > 10 or len(draft.tags) > 20 or len(draft.credits) > 20:
+        errors.append(("(draft)", "at most 10 channels, 20 tags and 20 credits"))
+    errors += [("tags", "a tag of at most 50 characters") for t in draft.tags if len(t) > 50]
+    errors += [
+        ("credits", "a name of 1 to 50 characters")
+        for _, name in draft.credits
+        if not 0 < len(name) <= 50
+    ]
     if len(draft.body) > MAX_BLOCKS:
         errors.append(("body", f"at most {MAX_BLOCKS} blocks"))
     try:
@@ -102,11 +139,21 @@ def receive(token: ApiToken, draft: Draft) -> Received:
         credits=list(draft.credits),
         external_id=external_id(token, draft.guid),
     )
-    with transaction.atomic():
-        article = content.create_article(data, created_by=token.user)
-        # The fetch is a durable task stored with the article: a crash loses neither.
-        if any(b.get("type") == "image" and b.get("src", "").startswith("http") for b in blocks):
-            tasks.fetch_pictures.enqueue(article_id=article.pk)
+    try:
+        with transaction.atomic():
+            article = content.create_article(data, created_by=token.user)
+            # The fetch is a durable task stored with the article: a crash loses neither.
+            if any(
+                b.get("type") == "image" and b.get("src", "").startswith("http") for b in blocks
+            ):
+                tasks.fetch_pictures.enqueue(article_id=article.pk)
+    except IntegrityError:
+        # The same guid, POSTed twice at once (a retry after a timeout): the other
+        # request stored it.
+        existing = Article.objects.filter(external_id=data.external_id).first()
+        if existing is None:
+            raise
+        return Received(existing, created=False)
     notice = ""
     if draft.submit and token.user is not None:
         try:

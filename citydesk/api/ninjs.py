@@ -119,6 +119,21 @@ def to_ninjs(
     return doc if version == "3.1" else _as_22(doc)
 
 
+def stub(article: Article, version: str = DEFAULT_VERSION) -> dict[str, Any]:
+    """A withdrawn article as a syncing partner hears of it: which one, its state and
+    when it changed; none of its content."""
+    doc = {
+        "uri": absolute_url(article.get_absolute_url()),
+        "representationType": "partial",
+        "version": str(article.version),
+        "versionCreated": _time(article.updated_at),
+        "pubStatus": pub_status(article),
+        "standard": {"name": "ninjs", "version": version, "schema": SCHEMAS[version]},
+        "altIds": [{"role": "citydesk", "value": str(article.pk)}],
+    }
+    return doc if version == "3.1" else _as_22(doc)
+
+
 def _time(value: Any) -> str:
     return value.isoformat()
 

@@ -40,6 +40,7 @@ from citydesk.api import ninjs
 from citydesk.api import queries as api_queries
 from citydesk.api.models import Delivery, Event, PushDay, Subscription
 from citydesk.content.models import Article
+from citydesk.core.tasks import Failed
 from citydesk.syndication.meta import absolute_url
 
 log = logging.getLogger(__name__)
@@ -60,11 +61,11 @@ def event_of(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) 
     return Event.RETRACT if retracted else Event.UNPUBLISH
 
 
-def payload(event: str, article_id: int, delivery: uuid.UUID | None = None) -> dict[str, Any]:
-    """What a delivery of `event` says (its `id` is the delivery's, filled in per
+def payload(event: str, article_id: int) -> dict[str, Any]:
+    """What a delivery of `event` says (its `id`, the delivery's, filled in per
     subscriber)."""
     body: dict[str, Any] = {
-        "id": str(delivery) if delivery else "",
+        "id": "",
         "event": event,
         "occurredAt": timezone.now().isoformat(),
         "article": {"id": article_id, "api": absolute_url(f"/api/v1/articles/{article_id}/")},
@@ -116,7 +117,8 @@ def verify(
     now: float | None = None,
 ) -> str:
     """The receiver's check; returns "" when the delivery is genuine and new, else why
-    not. `seen(delivery_id)` records the id and says whether it was seen before."""
+    not. `seen(delivery_id)` says whether that delivery was handled before (record an
+    id once handled: a delivery answered with an error comes again with its id)."""
     lower = {k.lower(): v for k, v in headers.items()}
     delivery = lower.get("x-citydesk-delivery", "")
     try:
@@ -185,7 +187,7 @@ class PushDeferred(Exception):
     """Not pushed now (the day's quota is spent, or Baidu failed): retried later."""
 
 
-class PushRefused(Exception):
+class PushRefused(Failed):
     """Baidu refused the token or the site: retrying will not help until fixed."""
 
 

@@ -13,7 +13,6 @@ from citydesk.content.models import (
     ArticleCredit,
     Channel,
     Person,
-    Tag,
     Topic,
     TopicArticle,
 )
@@ -70,10 +69,16 @@ class Page:
 
 
 def article_list(
-    visible: QuerySet[Article], filters: ArticleFilters, *, cursor: str = "", limit: int = 20
+    visible: QuerySet[Article],
+    filters: ArticleFilters,
+    *,
+    cursor: str = "",
+    limit: int = 20,
+    by_change: bool = False,
 ) -> Page:
     """One page of `visible` under the filters: newest first by publish time, or, with
-    `updated_since`, oldest change first (a partner syncing reads on until the end).
+    `updated_since` or `by_change` (pieces not live yet, most without a publish time),
+    oldest change first (a partner syncing reads on until the end).
 
     Raises cursors.BadCursor for a cursor this list did not make."""
     articles = visible
@@ -94,9 +99,10 @@ def article_list(
         articles = articles.filter(published_at__gte=filters.since)
     if filters.until is not None:
         articles = articles.filter(published_at__lt=filters.until)
-    if filters.updated_since is not None:
+    if filters.updated_since is not None or by_change:
         order, field = "updated", "updated_at"
-        articles = articles.filter(updated_at__gte=filters.updated_since)
+        if filters.updated_since is not None:
+            articles = articles.filter(updated_at__gte=filters.updated_since)
         if cursor:
             when, pk = cursors.read(cursor, order)
             articles = articles.filter(Q(updated_at__gt=when) | Q(updated_at=when, pk__gt=pk))
@@ -122,6 +128,16 @@ def live() -> QuerySet[Article]:
     return Article.objects.published()
 
 
+def live_or_withdrawn() -> QuerySet[Article]:
+    """Live articles, and those taken down or retracted (a syncing partner must hear of
+    them: they come as stubs, without their content)."""
+    withdrawn = (Article.Status.UNPUBLISHED, Article.Status.RETRACTED)
+    return Article.objects.filter(
+        Q(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+        | Q(status__in=withdrawn)
+    )
+
+
 def article(pk: int) -> Article | None:
     """The article in any state, with its links (the caller decides who may see it)."""
     return next(iter(with_links(Article.objects.filter(pk=pk))), None)
@@ -145,7 +161,3 @@ def people() -> QuerySet[Person]:
         .distinct()
         .order_by("name", "id")
     )
-
-
-def tags() -> QuerySet[Tag]:
-    return Tag.objects.order_by("name", "id")

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.urls import NoReverseMatch, reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 from ninja import Body, Field, NinjaAPI, Query, Schema, Status
@@ -83,13 +84,37 @@ def _shared(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponse
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         response = view(request, *args, **kwargs)
         query = request.META.get("QUERY_STRING", "")
-        if response.status_code == 200 and http.api_request_is_plain(query, request.headers):
+        if (
+            response.status_code == 200
+            and http.api_request_is_plain(query, request.headers)
+            and request.path == _canonical_path(request)
+        ):
             response.citydesk_cache = True  # type: ignore[attr-defined]
             patch_cache_control(response, **http.cache_control_for(request.path))
         patch_vary_headers(response, ["Accept", "Authorization", "Origin"])
         return response
 
     return wrapped
+
+
+def _canonical_path(request: HttpRequest) -> str | None:
+    """The one path of the answer: /articles/812/ for /articles/0812/ or /812.0/ too.
+    Only that one is cached, as only it is purged."""
+    match = request.resolver_match
+    if match is None or match.view_name is None:
+        return None
+    kwargs = dict(match.kwargs)
+    for name, value in kwargs.items():
+        if name.endswith("_id"):
+            # pydantic reads 0812, 8_12 and 812.0 as 812: only digits name an id here,
+            # and the int, reversed, is its one spelling.
+            if not str(value).isdigit():
+                return None
+            kwargs[name] = int(value)
+    try:
+        return reverse(match.view_name, kwargs=kwargs)
+    except NoReverseMatch:
+        return None
 
 
 shared = decorate_view(_shared)
@@ -142,19 +167,8 @@ def _within_offsets(value: datetime) -> datetime:
 IsoTime = Annotated[datetime, BeforeValidator(_iso_time), AfterValidator(_within_offsets)]
 
 
-def has_nul(value: Any) -> bool:
-    """Whether a NUL character hides anywhere in the value (PostgreSQL stores none)."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(has_nul(k) or has_nul(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(has_nul(v) for v in value)
-    return False
-
-
 def _refuse_nul(value: Any) -> Any:
-    if has_nul(value):
+    if drafts.has_nul(value):
         raise ValueError("NUL characters are not allowed")
     return value
 
@@ -240,8 +254,9 @@ class ArticleQuery(Schema):
 
 
 def version_of(request: HttpRequest, asked: str) -> str:
-    """The ninjs version: a profile in Accept names it, else the query parameter."""
-    accept = request.headers.get("Accept", "")
+    """The ninjs version: a profile in Accept names it, else the query parameter. (Any
+    Accept naming a profile or ninjs is never a plain request: http.api_request_is_plain.)"""
+    accept = request.headers.get("Accept", "").lower()
     for version in ninjs.VERSIONS:
         if f"ninjs-schema_{version}" in accept:
             return version
@@ -295,7 +310,9 @@ def article_list(
     request: HttpRequest, response: HttpResponse, filters: Query[ArticleQuery]
 ) -> dict[str, Any]:
     caller = caller_of(request)
-    if filters.status == "live":
+    if filters.status == "live" and filters.updated_since is not None:
+        visible = api_queries.live_or_withdrawn()  # withdrawn ones as stubs
+    elif filters.status == "live":
         visible = api_queries.live()
     elif caller.user is None:
         raise HttpError(403, "pieces not live yet need a newsroom token")
@@ -314,12 +331,19 @@ def article_list(
         ),
         cursor=filters.cursor,
         limit=filters.limit,
+        by_change=filters.status != "live",
     )
     version = version_of(request, filters.ninjs)
     changed = max((a.updated_at for a in page.articles), default=None)
     _described(response, version, changed)
+    withdrawn = (Article.Status.UNPUBLISHED, Article.Status.RETRACTED)
     return {
-        "items": [ninjs.to_ninjs(a, version, full=False) for a in page.articles],
+        "items": [
+            ninjs.stub(a, version)
+            if filters.status == "live" and a.status in withdrawn
+            else ninjs.to_ninjs(a, version, full=False)
+            for a in page.articles
+        ],
         "next": page.next_cursor,
     }
 
@@ -530,18 +554,11 @@ def post_ninjs_draft(
     submit: bool = False,
 ) -> Status:
     token = _partner(request)
-    if has_nul(document):
+    if drafts.has_nul(document):
         raise drafts.Invalid([("(document)", "NUL characters are not allowed")])
     found = ninjs.problems(document)
     if found:
         raise drafts.Invalid(found)
-    draft = drafts.from_ninjs(document)
-    errors = []
-    if not 0 < len(draft.guid) <= 80:
-        errors.append(("uri", "1 to 80 characters: the partner's id for the article"))
-    if not 0 < len(draft.title) <= 200:
-        errors.append(("headlines", "a headline of 1 to 200 characters"))
-    if errors:
-        raise drafts.Invalid(errors)
+    draft = drafts.from_ninjs(document)  # checked by drafts.receive as the blocks form is
     draft.submit = submit
     return _answer(response, drafts.receive(token, draft))

@@ -47,6 +47,11 @@ class Gone(Exception):
     """The task's object no longer exists or no longer needs the work: end quietly."""
 
 
+class Failed(Exception):
+    """The task cannot succeed until someone changes something (a refused credential):
+    shown as failed at once, with this message, not retried."""
+
+
 @dataclass(frozen=True)
 class Policy:
     """How a task is retried: `max_attempts` None retries until it succeeds."""
@@ -225,6 +230,11 @@ def run_claimed(row: Any) -> bool:
     except Gone as exc:
         logger.info("task %s (%s) ended: %s", row.id, row.task_path, exc)
         result, value = "gone", None
+    except Failed as exc:
+        logger.error("task %s (%s) failed, not retried: %s", row.id, row.task_path, exc)
+        row.set_failed(exc)
+        metrics.count(metrics.TASKS, "failed")
+        return True
     except Exception as exc:
         if policy.max_attempts is None or attempts < policy.max_attempts:
             logger.warning(

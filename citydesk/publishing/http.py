@@ -103,14 +103,16 @@ def cache_control_header(path: str) -> str:
 
 def api_request_is_plain(query: str | bytes, headers: Any) -> bool:
     """Whether an API request gets the shared answer the page cache may hold: none of
-    what makes the API answer differently (a query string, a token, an ninjs profile in
-    Accept) nor a browser's cross-origin request (whose CORS headers the app writes).
+    what makes the API answer differently (a query string, a token, an Accept naming a
+    profile or ninjs, in any case) nor a browser's cross-origin request (whose CORS
+    headers the app writes).
     `headers` is any mapping with `get` by lower-case name."""
     if query:
         return False
     if headers.get("authorization") or headers.get("origin"):
         return False
-    return "profile" not in (headers.get("accept") or "")
+    accept = (headers.get("accept") or "").lower()
+    return "profile" not in accept and "ninjs" not in accept
 
 
 def content_type_for(path: str) -> str | None:

@@ -254,6 +254,14 @@ def test_only_plain_requests_leave_their_answer_in_the_page_cache(client, settin
         assert not cache_file.exists(), extra
     assert client.get(url, {"ninjs": "2.2"}).status_code == 200
     assert not cache_file.exists()
+    # An Accept naming ninjs in any case is the caller's own, never the shared answer.
+    shouted = client.get(url, HTTP_ACCEPT='application/json; Profile="NINJS-SCHEMA_2.2.JSON"')
+    assert "pubstatus" in shouted.json() and not cache_file.exists()
+    # Other spellings of the id answer, and are never cached: only the one path is purged.
+    for other in (f"{API}/articles/0{article.pk}/", f"{API}/articles/{article.pk}.0/"):
+        assert client.get(other).status_code == 200
+        spelled = PageCache().path_for(other)
+        assert spelled is not None and not spelled.exists(), other
     response = client.get(url)
     assert response["X-Cache"] == "MISS" and cache_file.read_bytes() == response.content
     assert "Authorization" in response["Vary"]
@@ -271,3 +279,44 @@ def test_only_plain_requests_leave_their_answer_in_the_page_cache(client, settin
 def test_input_the_database_cannot_hold_gets_422_not_500(client, params):
     response = client.get(f"{API}/articles/", params)
     assert response.status_code == 422, response.content
+
+
+def test_a_token_without_the_read_scope_reads_nothing(client):
+    publish("新闻")
+    _, drafts_only = ApiToken.issue("只投稿", [Scope.DRAFTS])
+    response = client.get(f"{API}/articles/", **bearer(drafts_only))
+    assert response.status_code == 403 and "read" in response.json()["detail"]
+
+
+def test_a_newsroom_token_pages_through_drafts_without_a_publish_time(client):
+    editor = make_user("王编", Role.EDITOR)
+    _, key = ApiToken.issue("王编的", [Scope.READ], user=editor)
+    for n in range(3):
+        actions.create_article(ArticleData(title=f"草稿{n}", body=[]))
+    seen, cursor = [], ""
+    while True:
+        params = {"status": "draft", "limit": 1, **({"cursor": cursor} if cursor else {})}
+        page = client.get(f"{API}/articles/", params, **bearer(key)).json()
+        seen += [i["headlines"][0]["value"] for i in page["items"]]
+        if not page["next"]:
+            break
+        cursor = page["next"]
+    assert seen == ["草稿0", "草稿1", "草稿2"]
+
+
+def test_a_sync_hears_of_articles_taken_down_or_retracted_as_stubs(client):
+    from citydesk.api.tests.test_ninjs import errors
+
+    kept, down, gone = publish("留着"), publish("撤下的"), publish("撤稿的")
+    since = (timezone.now() - timedelta(minutes=5)).isoformat()
+    actions.do_unpublish_article(down)
+    actions.do_retract_article(gone)
+    items = client.get(f"{API}/articles/", {"updated_since": since}).json()["items"]
+    by_id = {i["altIds"][0]["value"]: i for i in items}
+    assert by_id[str(kept.pk)]["pubStatus"] == "usable"
+    assert by_id[str(down.pk)]["pubStatus"] == "withheld"
+    assert by_id[str(gone.pk)]["pubStatus"] == "canceled"
+    # A stub names the article and its state, nothing of its content.
+    assert "headlines" not in by_id[str(gone.pk)] and errors(by_id[str(gone.pk)], "3.1") == []
+    # The newest-first list shows live articles only.
+    assert titles(client.get(f"{API}/articles/")) == ["留着"]

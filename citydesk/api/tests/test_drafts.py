@@ -172,6 +172,23 @@ def test_a_ninjs_document_becomes_a_draft_in_either_version(client, partner):
         assert made.credits.get().person.name == "钱茹冰"
 
 
+def test_a_ninjs_document_is_held_to_the_blocks_forms_limits(client, partner):
+    doc = {
+        "uri": "https://partner.example.cn/nul",
+        "headlines": [{"role": "main", "value": "标题"}],
+        "bodies": [
+            {"role": "blocks", "value": json.dumps([{"type": "paragraph", "text": "正\x00文"}])}
+        ],
+    }
+    response = post(client, partner, doc, url=f"{URL}ninjs/")
+    assert response.status_code == 422 and "NUL" in json.dumps(response.json())
+    doc["bodies"] = [{"role": "html", "value": "<p>正文</p>"}]
+    doc["people"] = [{"rel": "writer", "name": "长" * 51}]
+    response = post(client, partner, doc, url=f"{URL}ninjs/")
+    assert response.status_code == 422 and "credits" in json.dumps(response.json())
+    assert not Article.objects.exists()
+
+
 def test_a_ninjs_document_off_its_schema_gets_each_error(client, partner):
     doc = {"uri": "https://partner.example.cn/1", "headlines": [{"value": 1}], "colour": "red"}
     response = post(client, partner, doc, url=f"{URL}ninjs/")
@@ -191,6 +208,12 @@ def pictures():
             body = served.get(self.path)
             if body is None:
                 self.send_error(404)
+                return
+            if body.startswith(b"REDIRECT "):
+                self.send_response(302)
+                self.send_header("Location", body.split(b" ", 1)[1].decode())
+                self.send_header("Content-Length", "0")
+                self.end_headers()
                 return
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))
@@ -244,3 +267,14 @@ def test_pictures_on_this_machines_network_are_not_fetched(client, partner, pict
     for url in ("http://10.0.0.1/x.png", "http://[::1]/x.png", "file:///etc/passwd"):
         with pytest.raises(api_tasks.Refused):
             api_tasks.check_address(url)
+
+
+def test_a_picture_that_redirects_is_left_out(client, partner, pictures, settings):
+    settings.CITYDESK_API_FETCH_PRIVATE = True
+    served, base = pictures
+    served["/moved.png"] = b"REDIRECT http://169.254.169.254/latest/meta-data/"
+    body = [{"type": "paragraph", "text": "图文。"}, {"type": "image", "src": f"{base}/moved.png"}]
+    article_id = post(client, partner, draft(body=body)).json()["id"]
+    tasks.run_pending()
+    assert [b["type"] for b in Article.objects.get(pk=article_id).body] == ["paragraph"]
+    assert not Image.objects.exists()

@@ -230,3 +230,15 @@ def test_baidu_replies_are_recorded_and_a_bad_token_fails_loudly(baidu, caplog):
     baidu.answers["/urls"] = (401, b'{"error":401,"message":"token is not valid"}')
     with pytest.raises(notify.PushRefused, match="token is not valid"):
         notify.push_to_baidu(["https://www.example.com/a/1/"])
+
+
+def test_a_refused_baidu_token_fails_its_task_at_once(baidu, django_capture_on_commit_callbacks):
+    from django_tasks_db.models import DBTaskResult
+
+    baidu.answers["/urls"] = (401, b'{"error":401,"message":"token is not valid"}')
+    with django_capture_on_commit_callbacks(execute=True):
+        publish()
+    tasks.run_pending()
+    push = DBTaskResult.objects.get(task_path="citydesk.api.tasks.push_to_baidu")
+    assert push.status == "FAILED" and len(push.worker_ids) == 1  # one try, not 48
+    assert len(baidu.received) == 1

@@ -275,6 +275,7 @@ def test_serve_answers_only_plain_api_requests_from_the_cache(served):
         ("", {"Authorization": "Bearer cdk_x"}),
         ("", {"Accept": 'application/json; profile="ninjs-schema_2.2"'}),
         ("", {"Origin": "https://app.example.com"}),
+        ("", {"Accept": 'application/json; Profile="NINJS-SCHEMA_2.2.JSON"'}),
     ]:
         response, answer = fetch(served.port, url + query, headers)
         assert response.getheader("X-Cache") != "HIT", (query, headers)
