@@ -437,7 +437,14 @@ def for_related_change(
     elif model is Topic:
         for state in states:
             affected.add_list(TOPIC, slug=state["slug"])
-        if changed != set():
+        if changed == set():
+            # Saved as it was: its article list may have changed, and each article's
+            # ninjs names its topics (articles that left it are not in `article_ids`).
+            ids = list(article_ids)
+            affected.urls.update(_url_set(*(API_ARTICLE.url(article_id=pk) for pk in ids)))
+            if ids:
+                affected.urls.update(_url_set(API_ARTICLES.url()))
+        else:
             # The topic grid, the home page's topic strip and the pages sitemap name it.
             affected.add_list(TOPIC_LIST)
             affected.urls.update(_url_set(HOME.url(), SITEMAP_PAGES.url()))

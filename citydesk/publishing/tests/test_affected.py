@@ -284,6 +284,8 @@ def test_saving_without_a_change_purges_nothing_but_a_topics_own_pages():
     # Its article list may have been edited alongside.
     found = set(affected.for_related_change(Topic, same, same, [item.pk]).resolve())
     assert "/zhuanti/yunhe/" in found and "/zhuanti/" not in found
+    # ... and the ninjs of its articles names its topics.
+    assert {f"/api/v1/articles/{item.pk}/", "/api/v1/articles/"} <= found
 
 
 def test_a_deleted_tag_purges_its_old_pages():
