@@ -181,4 +181,10 @@ def push_to_baidu(urls: list[str]) -> None:
 def connect() -> None:
     from citydesk.content import signals
 
-    signals.article_changed.connect(notify_change)
+    signals.article_changed.connect(notify_change, when=_shown)
+
+
+def _shown(article_id: int, before: dict[str, Any] | None, after: dict[str, Any] | None) -> bool:
+    """Whether readers saw the article before or after the change: only then is it news
+    for partners (a draft's saves are not)."""
+    return notify.event_of(before, after) != ""

@@ -111,15 +111,23 @@ class Announcement:
     def __init__(self, name: str) -> None:
         self.name = name
         self.tasks: list[Any] = []
+        self.conditions: dict[Any, Callable[..., bool]] = {}
 
-    def connect(self, task: Any) -> None:
+    def connect(self, task: Any, *, when: Callable[..., bool] | None = None) -> None:
+        """Follow the announcement with `task`; `when(**payload)`, if given, says which
+        announcements it follows (a row for every draft's save would only be drained)."""
         if task not in self.tasks:
             self.tasks.append(task)
+        if when is not None:
+            self.conditions[task] = when
 
     def enqueue(self, **payload: Any) -> None:
         """Store a task per follower in the current transaction, to run after its commit
         here (CITYDESK_TASKS_AFTER_COMMIT) or in the worker."""
         for task in self.tasks:
+            when = self.conditions.get(task)
+            if when is not None and not when(**payload):
+                continue
             result = task.enqueue(**payload)
             if settings.CITYDESK_TASKS_AFTER_COMMIT and task.module_path not in _worker_only:
                 transaction.on_commit(partial(run_now, str(result.id)))

@@ -242,3 +242,16 @@ def test_a_refused_baidu_token_fails_its_task_at_once(baidu, django_capture_on_c
     push = DBTaskResult.objects.get(task_path="citydesk.api.tasks.push_to_baidu")
     assert push.status == "FAILED" and len(push.worker_ids) == 1  # one try, not 48
     assert len(baidu.received) == 1
+
+
+def test_a_drafts_saves_store_no_task_for_partners(django_capture_on_commit_callbacks):
+    from django_tasks_db.models import DBTaskResult
+
+    with django_capture_on_commit_callbacks(execute=True):
+        draft = actions.create_article(ArticleData(title="草稿", body=[]))
+        actions.edit_article(draft, {"title": "草稿二"})
+    paths = set(DBTaskResult.objects.values_list("task_path", flat=True))
+    assert "citydesk.api.tasks.notify_change" not in paths
+    with django_capture_on_commit_callbacks(execute=True):
+        publish()
+    assert DBTaskResult.objects.filter(task_path="citydesk.api.tasks.notify_change").count() == 1
