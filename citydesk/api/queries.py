@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from citydesk.api import cursors
@@ -13,8 +13,8 @@ from citydesk.content.models import (
     ArticleCredit,
     Channel,
     Person,
+    Tag,
     Topic,
-    TopicArticle,
 )
 
 MAX_LIMIT = 100
@@ -37,15 +37,30 @@ def with_links(articles: QuerySet[Article]) -> list[Article]:
         credits = ArticleCredit.objects.filter(article_id__in=ids).select_related("person")
         for credit in credits.order_by("position", "id"):
             links[credit.article_id]["credits"].append(credit)
-        channels = Article.channels.through.objects.filter(article_id__in=ids)
-        for link in channels.select_related("channel").order_by("channel__position", "channel_id"):
-            links[link.article_id]["channels"].append(link.channel)
-        tags = Article.tags.through.objects.filter(article_id__in=ids)
-        for tagged in tags.select_related("tag").order_by("tag__name", "tag_id"):
-            links[tagged.article_id]["tags"].append(tagged.tag)
-        topics = TopicArticle.objects.filter(article_id__in=ids, topic__is_published=True)
-        for listed in topics.select_related("topic").order_by("position", "id"):
-            links[listed.article_id]["topics"].append(listed.topic)
+        # Each linked row with its article's id beside it: one model a row, not two.
+        related: list[tuple[str, QuerySet[Any]]] = [
+            (
+                "channels",
+                Channel.objects.filter(articles__in=ids)
+                .annotate(linked_to=F("articles"))
+                .order_by("position", "id"),
+            ),
+            (
+                "tags",
+                Tag.objects.filter(articles__in=ids)
+                .annotate(linked_to=F("articles"))
+                .order_by("name", "id"),
+            ),
+            (
+                "topics",
+                Topic.objects.filter(is_published=True, topicarticle__article_id__in=ids)
+                .annotate(linked_to=F("topicarticle__article_id"))
+                .order_by("topicarticle__position", "id"),
+            ),
+        ]
+        for name, rows in related:
+            for row in rows:
+                links[row.linked_to][name].append(row)
     for article in found:
         article._prefetched_objects_cache = links[article.pk]  # type: ignore[attr-defined]
     return found
