@@ -264,7 +264,6 @@ def version_of(request: HttpRequest, asked: str) -> str:
 
 
 def _described(response: HttpResponse, version: str, changed: datetime | None = None) -> None:
-    response.headers["Vary"] = "Accept, Authorization"
     if changed is not None:
         response.headers["Last-Modified"] = http_date(changed.timestamp())
     response.headers["Link"] = f'<{ninjs.SCHEMAS[version]}>; rel="profile"'

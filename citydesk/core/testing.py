@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -126,6 +127,25 @@ def announced(announcement: Any) -> list[dict[str, Any]]:
     path = announcement.tasks[0].module_path
     rows = DBTaskResult.objects.filter(task_path=path).order_by("enqueued_at")
     return [row.args_kwargs["kwargs"] for row in rows]
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler for the local servers tests start: no access log on stderr."""
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def http_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A local HTTP server (a partner's feed, a webhook subscriber, Baidu's API) on a
+    free port, in a thread, for the block; yields its base URL."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}"
+    finally:
+        httpd.shutdown()
 
 
 def free_port() -> int:

@@ -2,8 +2,6 @@
 
 import io
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.utils import timezone
@@ -15,6 +13,7 @@ from citydesk.api import tasks as api_tasks
 from citydesk.api.models import ApiToken, Scope
 from citydesk.content.models import Article, Channel, Image
 from citydesk.core import tasks
+from citydesk.core.testing import QuietHandler, http_server
 from citydesk.newsroom.models import SensitiveWord
 from citydesk.newsroom.roles import Role
 from citydesk.newsroom.tests.conftest import make_user
@@ -203,7 +202,7 @@ def test_a_ninjs_document_off_its_schema_gets_each_error(client, partner):
 def pictures():
     served: dict[str, bytes] = {}
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self):
             body = served.get(self.path)
             if body is None:
@@ -220,13 +219,8 @@ def pictures():
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, *args):
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield served, f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
+    with http_server(Handler) as base:
+        yield served, base
 
 
 def png() -> bytes:

@@ -1,11 +1,9 @@
 """Webhooks and Baidu's push, against local servers speaking their protocols."""
 
 import json
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -17,6 +15,7 @@ from citydesk.content import actions
 from citydesk.content.actions import ArticleData
 from citydesk.content.models import Article
 from citydesk.core import tasks
+from citydesk.core.testing import QuietHandler, http_server
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +40,7 @@ class Server:
 def server():
     served = Server()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self):
             length = int(self.headers.get("Content-Length", 0))
             url = urlsplit(self.path)
@@ -54,14 +53,8 @@ def server():
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, *args):
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    served.base = f"http://127.0.0.1:{httpd.server_port}"
-    yield served
-    httpd.shutdown()
+    with http_server(Handler) as served.base:
+        yield served
 
 
 def publish(title: str = "新闻") -> Article:

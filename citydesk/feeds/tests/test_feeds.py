@@ -4,7 +4,6 @@ conditional GETs, and bad feeds and items that fail alone."""
 
 import threading
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.management import call_command
@@ -14,6 +13,7 @@ from django_tasks_db.models import DBTaskResult
 
 from citydesk.content.models import Article
 from citydesk.core import tasks
+from citydesk.core.testing import QuietHandler, http_server
 from citydesk.feeds import actions
 from citydesk.feeds import tasks as feed_tasks
 from citydesk.feeds.models import Feed, FeedItem
@@ -33,7 +33,7 @@ class Served:
 def server():
     served = Served()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self):
             if self.path not in served.pages:
                 self.send_error(404)
@@ -51,15 +51,8 @@ def server():
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, *args):
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    served.base = f"http://127.0.0.1:{httpd.server_port}"
-    yield served
-    httpd.shutdown()
+    with http_server(Handler) as served.base:
+        yield served
 
 
 def rss(*items: str, title: str = "合作伙伴快讯") -> bytes:
