@@ -28,6 +28,7 @@ from typing import Any
 from django.core.files.storage import default_storage
 from jsonschema import Draft202012Validator
 
+from citydesk.api.queries import Linked, Named
 from citydesk.content.models import Article, ArticleCredit, Image, Rendition
 from citydesk.content.richtext import blocks_to_html, char_count
 from citydesk.syndication.meta import absolute_url
@@ -50,14 +51,10 @@ def pub_status(article: Article) -> str:
     return "usable" if article.is_live else "withheld"
 
 
-def to_ninjs(
-    article: Article, version: str = DEFAULT_VERSION, *, full: bool = True
-) -> dict[str, Any]:
+def to_ninjs(item: Linked, version: str = DEFAULT_VERSION, *, full: bool = True) -> dict[str, Any]:
     """The article as a ninjs document; `full=False` leaves out the bodies and pictures
-    (a list's entry, representationType "partial").
-
-    The article comes with what it names prefetched (`api.queries.with_links`: its
-    published topics only)."""
+    (a list's entry, representationType "partial")."""
+    article = item.article
     doc: dict[str, Any] = {
         "uri": absolute_url(article.get_absolute_url()),
         "type": "video" if article.kind == Article.Kind.VIDEO else "text",
@@ -81,13 +78,12 @@ def to_ninjs(
         doc["descriptions"] = [{"role": "summary", "value": article.summary}]
     if article.external_id:
         doc["altIds"].append({"role": "external", "value": article.external_id})
-    credits = list(article.credits.all())
-    writers = [c.person.name for c in credits if c.role == ArticleCredit.Role.WRITER]
+    writers = [p.name for role, p in item.credits if role == ArticleCredit.Role.WRITER]
     if writers or article.byline_organization:
         doc["by"] = " ".join(filter(None, [article.byline_organization, *writers]))
-    people = [_person(c.person, c.role) for c in credits]
-    if article.responsible_editor is not None:
-        people.append(_person(article.responsible_editor, "responsibleEditor"))
+    people = [_named(person, role) for role, person in item.credits]
+    if item.editor is not None:
+        people.append(_named(item.editor, "responsibleEditor"))
     if people:
         doc["people"] = people
     sources = []
@@ -100,13 +96,9 @@ def to_ninjs(
         sources.append({"name": article.byline_organization, "role": "bylineOrganization"})
     if sources:
         doc["infoSources"] = sources
-    subjects = [
-        _subject(c.name, "channel", c.get_absolute_url(), c.slug) for c in article.channels.all()
-    ]
-    subjects += [
-        _subject(t.title, "topic", t.get_absolute_url(), t.slug) for t in article.topics.all()
-    ]
-    subjects += [_subject(t.name, "tag", t.get_absolute_url(), t.slug) for t in article.tags.all()]
+    subjects = [_named(c, "channel") for c in item.channels]
+    subjects += [_named(t, "topic") for t in item.topics]
+    subjects += [_named(t, "tag") for t in item.tags]
     if subjects:
         doc["subjects"] = subjects
     genres = [
@@ -138,17 +130,8 @@ def _time(value: Any) -> str:
     return value.isoformat()
 
 
-def _person(person: Any, rel: str) -> dict[str, str]:
-    return {
-        "name": person.name,
-        "rel": rel,
-        "uri": absolute_url(person.get_absolute_url()),
-        "literal": person.slug,
-    }
-
-
-def _subject(name: str, rel: str, url: str, slug: str) -> dict[str, str]:
-    return {"name": name, "rel": rel, "uri": absolute_url(url), "literal": slug}
+def _named(named: Named, rel: str) -> dict[str, str]:
+    return {"name": named.name, "rel": rel, "uri": named.uri, "literal": named.slug}
 
 
 def _add_body(doc: dict[str, Any], article: Article) -> None:

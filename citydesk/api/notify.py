@@ -70,11 +70,11 @@ def payload(event: str, article_id: int) -> dict[str, Any]:
         "occurredAt": timezone.now().isoformat(),
         "article": {"id": article_id, "api": absolute_url(f"/api/v1/articles/{article_id}/")},
     }
-    article = api_queries.article(article_id)
-    if article is not None:
-        body["article"]["uri"] = absolute_url(article.get_absolute_url())
-        if article.is_live:
-            body["article"]["ninjs"] = ninjs.to_ninjs(article, full=False)
+    item = api_queries.article(article_id)
+    if item is not None:
+        body["article"]["uri"] = absolute_url(item.article.get_absolute_url())
+        if item.article.is_live:
+            body["article"]["ninjs"] = ninjs.to_ninjs(item, full=False)
     return body
 
 

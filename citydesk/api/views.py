@@ -333,15 +333,15 @@ def article_list(
         by_change=filters.status != "live",
     )
     version = version_of(request, filters.ninjs)
-    changed = max((a.updated_at for a in page.articles), default=None)
+    changed = max((item.article.updated_at for item in page.articles), default=None)
     _described(response, version, changed)
     withdrawn = (Article.Status.UNPUBLISHED, Article.Status.RETRACTED)
     return {
         "items": [
-            ninjs.stub(a, version)
-            if filters.status == "live" and a.status in withdrawn
-            else ninjs.to_ninjs(a, version, full=False)
-            for a in page.articles
+            ninjs.stub(item.article, version)
+            if filters.status == "live" and item.article.status in withdrawn
+            else ninjs.to_ninjs(item, version, full=False)
+            for item in page.articles
         ],
         "next": page.next_cursor,
     }
@@ -361,11 +361,11 @@ def article_detail(
     item = api_queries.article(article_id)
     caller = caller_of(request)
     if item is None or not (
-        item.is_live or (caller.user is not None and may_read(caller.user, item))
+        item.article.is_live or (caller.user is not None and may_read(caller.user, item.article))
     ):
         raise HttpError(404, "no such article")
     version = version_of(request, asked.ninjs)
-    _described(response, version, item.updated_at)
+    _described(response, version, item.article.updated_at)
     return ninjs.to_ninjs(item, version)
 
 
@@ -418,7 +418,7 @@ def people_list(request: HttpRequest) -> list[dict[str, Any]]:
 def search(request: HttpRequest, asked: Query[SearchQuery]) -> dict[str, Any]:
     found = search_queries.search(asked.q, page=asked.page, snippets=False)
     ids = [item.article.pk for item in found.items]
-    articles = {a.pk: a for a in api_queries.with_links(Article.objects.filter(pk__in=ids))}
+    articles = {i.article.pk: i for i in api_queries.with_links(Article.objects.filter(pk__in=ids))}
     version = version_of(request, asked.ninjs)
     return {
         "total": found.total,
@@ -433,7 +433,7 @@ def search(request: HttpRequest, asked: Query[SearchQuery]) -> dict[str, Any]:
 def hot(request: HttpRequest, asked: Query[HotQuery]) -> list[dict[str, Any]]:
     ranked = rankings.hot(asked.window, limit=asked.limit)
     ids = [r.article.pk for r in ranked]
-    articles = {a.pk: a for a in api_queries.with_links(Article.objects.filter(pk__in=ids))}
+    articles = {i.article.pk: i for i in api_queries.with_links(Article.objects.filter(pk__in=ids))}
     version = version_of(request, asked.ninjs)
     return [
         {"views": r.views, "article": ninjs.to_ninjs(articles[r.article.pk], version, full=False)}
@@ -445,7 +445,7 @@ def hot(request: HttpRequest, asked: Query[HotQuery]) -> list[dict[str, Any]]:
 @api.get("/picks/", response=list[dict[str, Any]], summary="Today's picks (今日推荐)")
 def picks(request: HttpRequest, asked: Query[VersionQuery]) -> list[dict[str, Any]]:
     ids = [a.pk for a in recommend.picks()]
-    articles = {a.pk: a for a in api_queries.with_links(Article.objects.filter(pk__in=ids))}
+    articles = {i.article.pk: i for i in api_queries.with_links(Article.objects.filter(pk__in=ids))}
     version = version_of(request, asked.ninjs)
     return [ninjs.to_ninjs(articles[pk], version, full=False) for pk in ids if pk in articles]
 

@@ -36,14 +36,14 @@ def demo(settings, tmp_path):
 
 
 def test_every_demo_article_validates_in_both_versions(demo):
-    articles = list(api_queries.with_links(Article.objects.all()))
-    assert len(articles) > 20
+    items = api_queries.with_links(Article.objects.all())
+    assert len(items) > 20
     kinds: set[str] = set()
-    for article in articles:
+    for item in items:
         for version in ninjs.VERSIONS:
             for full in (True, False):
-                doc = ninjs.to_ninjs(article, version, full=full)
-                assert errors(doc, version) == [], (article.pk, version, full)
+                doc = ninjs.to_ninjs(item, version, full=full)
+                assert errors(doc, version) == [], (item.article.pk, version, full)
                 kinds.update(a["type"] for a in doc.get("associations", []))
     # The demo has pictures and videos: their renditions were validated too.
     assert {"picture", "video"} <= kinds
@@ -52,10 +52,11 @@ def test_every_demo_article_validates_in_both_versions(demo):
 def test_the_reference_article_validates_and_says_what_the_page_says(db):
     path = shared_data("seed", "000_03e6a39d6aae467d.txt")
     call_command("import", "text", str(path), stdout=io.StringIO(), stderr=io.StringIO())
-    article = api_queries.article(Article.objects.get().pk)
-    assert article is not None
-    doc31 = ninjs.to_ninjs(article, "3.1")
-    doc22 = ninjs.to_ninjs(article, "2.2")
+    item = api_queries.article(Article.objects.get().pk)
+    assert item is not None
+    article = item.article
+    doc31 = ninjs.to_ninjs(item, "3.1")
+    doc22 = ninjs.to_ninjs(item, "2.2")
     assert errors(doc31, "3.1") == [] and errors(doc22, "2.2") == []
     assert doc31["headlines"][0] == {"role": "main", "value": article.title}
     html = next(b for b in doc31["bodies"] if b["role"] == "html")
@@ -112,3 +113,61 @@ def test_what_ninjs_lacks_goes_in_its_own_lists(db):
     }
     assert doc["genres"] == [{"name": "headline", "literal": "headline"}]
     assert doc["by"] == "苏州日报社 钱茹冰"
+
+
+def test_a_list_names_each_articles_own_links_in_order(db):
+    """One read of links for many articles (api.queries.with_links): each entry gets its
+    own byline in byline order, its channels, tags and published topics only."""
+    from django.utils import timezone
+
+    from citydesk.content import actions
+    from citydesk.content.models import Channel
+
+    Channel.objects.create(name="要闻", slug="yaowen", position=1)
+    Channel.objects.create(name="民生", slug="minsheng", position=2)
+
+    def make(title: str, **fields: Any) -> Article:
+        return actions.create_article(
+            actions.ArticleData(title=title, body=[], published_at=timezone.now(), **fields),
+            status=Article.Status.PUBLISHED,
+        )
+
+    one = make(
+        "一",
+        channels=["minsheng", "yaowen"],
+        tags=["长三角", "地铁"],
+        credits=[("writer", "钱茹冰"), ("photographer", "王摄"), ("writer", "李文")],
+    )
+    two = make("二", channels=["yaowen"], tags=["地铁"], responsible_editor="周编辑")
+    actions.create_topic("公开专题", [one, two])
+    actions.create_topic("未发布专题", [two], is_published=False)
+
+    docs = {
+        item.article.pk: ninjs.to_ninjs(item, "3.1", full=False)
+        for item in api_queries.with_links(Article.objects.filter(pk__in=[one.pk, two.pk]))
+    }
+
+    def subjects(pk: int) -> list[tuple[str, str]]:
+        return [(s["rel"], s["name"]) for s in docs[pk]["subjects"]]
+
+    assert subjects(one.pk) == [
+        ("channel", "要闻"),
+        ("channel", "民生"),
+        ("topic", "公开专题"),
+        ("tag", "地铁"),
+        ("tag", "长三角"),
+    ]
+    assert subjects(two.pk) == [("channel", "要闻"), ("topic", "公开专题"), ("tag", "地铁")]
+    assert [(p["name"], p["rel"]) for p in docs[one.pk]["people"]] == [
+        ("钱茹冰", "writer"),
+        ("王摄", "photographer"),
+        ("李文", "writer"),
+    ]
+    assert [(p["name"], p["rel"]) for p in docs[two.pk]["people"]] == [
+        ("周编辑", "responsibleEditor")
+    ]
+    assert docs[one.pk]["by"] == "钱茹冰 李文"
+    yaowen = docs[two.pk]["subjects"][0]
+    assert yaowen["uri"].endswith("/yaowen/") and yaowen["literal"] == "yaowen"
+    for doc in docs.values():
+        assert errors(doc, "3.1") == []
