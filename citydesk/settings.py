@@ -197,6 +197,10 @@ PURGE_BACKENDS = json.loads(os.environ.get("CITYDESK_PURGE_BACKENDS") or "null")
 ]
 # 0 turns off writing the page cache (benchmarks of bare Django rendering use it).
 CITYDESK_PAGE_CACHE = os.environ.get("CITYDESK_PAGE_CACHE", "1") == "1"
+# The header that carries each cacheable response's surrogate keys (publishing.keys) to
+# a shared cache: Surrogate-Key (Varnish's VCL in deploy/varnish, Fastly), Cache-Tag
+# (Cloudflare), or empty for none.
+CITYDESK_SURROGATE_KEY_HEADER = os.environ.get("CITYDESK_SURROGATE_KEY_HEADER", "Surrogate-Key")
 WHITENOISE_USE_FINDERS = True
 # Media is served by the embedded server unless a front server (nginx) takes it over.
 CITYDESK_SERVE_MEDIA = os.environ.get("CITYDESK_SERVE_MEDIA", "1") == "1"

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 
-from citydesk.publishing import health, http
+from citydesk.publishing import health, http, keys
 from citydesk.publishing.cache import PageCache
 
 
@@ -51,9 +51,10 @@ class PageCacheMiddleware:
         # data the view read, and then the page must not be stored.
         started = time.time()
         response = self.get_response(request)
-        if not getattr(settings, "CITYDESK_PAGE_CACHE", True):
-            return response
         if not is_cacheable(request, response):
+            return response
+        keys.tag(request, response)  # for the shared caches in front, page cache or not
+        if not getattr(settings, "CITYDESK_PAGE_CACHE", True):
             return response
         cache = PageCache()
         body: bytes = response.content  # type: ignore[attr-defined]

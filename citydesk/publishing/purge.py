@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterable
 
 from citydesk.core import metrics
+from citydesk.publishing import keys as purge_keys
 from citydesk.publishing.affected import Affected
 from citydesk.publishing.backends import purge_backends
 
@@ -19,17 +20,24 @@ class PurgeFailed(RuntimeError):
     """At least one backend could not purge; the others did."""
 
 
-def purge_urls(urls: Iterable[str]) -> list[str]:
-    """Purge these URL paths everywhere; returns them, sorted and without repeats. Raises
-    PurgeFailed (after trying every backend) when one of them failed."""
+def purge_urls(urls: Iterable[str], keys: Iterable[str] | None = None) -> list[str]:
+    """Purge these URL paths everywhere (by their surrogate `keys`, where a backend purges
+    by key: publishing.keys; by default the URLs' own); returns the URLs, sorted and
+    without repeats. Raises PurgeFailed (after trying every backend) when one of them
+    failed."""
     paths = sorted(set(urls))
-    if not paths:
+    tags = sorted(set(keys)) if keys is not None else purge_keys.for_urls(paths)
+    if not paths and not tags:
         return paths
     failed = []
     for backend in purge_backends.all():
         started = time.perf_counter()
         try:
-            backend.purge(paths)
+            if backend.by_key:
+                if tags:
+                    backend.purge_keys(tags)
+            elif paths:
+                backend.purge(paths)
         except Exception as exc:
             logger.warning("%r failed to purge %d URLs: %s", backend, len(paths), exc)
             failed.append(f"{backend!r}: {exc}")
@@ -48,7 +56,8 @@ def purge_urls(urls: Iterable[str]) -> list[str]:
 
 
 def purge_affected(affected: Affected) -> list[str]:
-    """Purge what a change made stale (each list's cached pages found on disk)."""
+    """Purge what a change made stale: by URL (each list's cached pages found on disk),
+    and by key where a backend purges by key."""
     if not affected:
         return []
-    return purge_urls(affected.resolve())
+    return purge_urls(affected.resolve(), purge_keys.for_affected(affected))

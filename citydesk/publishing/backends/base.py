@@ -19,7 +19,14 @@ class PurgeBackend:
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         self.options = dict(options or {})
 
+    # A backend that purges by surrogate key (publishing.keys) gets the keys of a change
+    # in `purge_keys`, instead of its URLs in `purge`.
+    by_key = False
+
     def purge(self, urls: list[str]) -> None:
+        raise NotImplementedError
+
+    def purge_keys(self, keys: list[str]) -> None:
         raise NotImplementedError
 
     def __repr__(self) -> str:

@@ -1,9 +1,15 @@
-"""HTTP PURGE, as Varnish and nginx (with a purge module) accept it: `PURGE /a/26/`.
+"""HTTP PURGE, as Varnish and nginx (with a purge module) accept it: `PURGE /a/26/`;
+or, with KEY_HEADER, by surrogate key (publishing.keys): `PURGE /` with the keys in that
+header, as deploy/varnish's VCL (xkey) and Fastly-style purge APIs take them.
 
 OPTIONS:
-  SERVERS  list of base URLs of the caching servers, e.g. ["http://10.0.0.5:6081"]
-  HOST     Host header to send (the site's name); default: each server's own host
-  TIMEOUT  seconds per connection and response (default 2)
+  SERVERS     list of base URLs of the caching servers, e.g. ["http://10.0.0.5:6081"]
+  HOST        Host header to send (the site's name); default: each server's own host
+  TIMEOUT     seconds per connection and response (default 2)
+  KEY_HEADER  purge by key, the keys in this header ("xkey-purge" for deploy/varnish,
+              "Surrogate-Key" for Fastly, "Cache-Tag" for a comma-separated list)
+  METHOD      the request's method (default PURGE; Fastly's API takes POST)
+  HEADERS     extra headers, e.g. {"Fastly-Key": "..."}
 
 One keep-alive connection per server sends every URL; a 404 means "was not cached" and
 counts as done. A server that cannot be reached is reported once and skipped, so a dead
@@ -17,6 +23,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.encoding import iri_to_uri
 
+from citydesk.publishing import keys as purge_keys
 from citydesk.publishing.backends.base import PurgeBackend, PurgeError
 
 DONE = {200, 201, 202, 204, 404}
@@ -36,31 +43,43 @@ class HttpPurgeBackend(PurgeBackend):
                 raise ImproperlyConfigured(f"not an http(s) server URL: {server.geturl()}")
         self.host: str | None = self.options.get("HOST")
         self.timeout = float(self.options.get("TIMEOUT", 2.0))
+        self.method = str(self.options.get("METHOD", self.method))
+        self.headers = dict(self.options.get("HEADERS") or {})
+        self.key_header = str(self.options.get("KEY_HEADER") or "")
+        self.by_key = bool(self.key_header)
 
     def purge(self, urls: list[str]) -> None:
+        self._everywhere([(iri_to_uri(url), {}) for url in urls])
+
+    def purge_keys(self, keys: list[str]) -> None:
+        # To the server's own path (a purge API's endpoint), or to /.
+        batches = _batches(keys, self.key_header)
+        self._everywhere([("", {self.key_header: batch}) for batch in batches])
+
+    def _everywhere(self, requests: list[tuple[str, dict[str, str]]]) -> None:
         failures = []
         for server in self.servers:
             try:
-                failures += self._purge_on(server, urls)
+                failures += self._purge_on(server, requests)
             except (OSError, http.client.HTTPException) as exc:
                 failures.append(f"{server.geturl()}: {exc!r}")
         if failures:
             raise PurgeError("; ".join(failures[:10]))
 
-    def _purge_on(self, server: Any, urls: list[str]) -> list[str]:
+    def _purge_on(self, server: Any, requests: list[tuple[str, dict[str, str]]]) -> list[str]:
         connection_class = (
             http.client.HTTPSConnection if server.scheme == "https" else http.client.HTTPConnection
         )
         conn = connection_class(server.hostname, server.port, timeout=self.timeout)
-        headers = {"Host": self.host or server.netloc}
+        headers = {**self.headers, "Host": self.host or server.netloc}
         prefix = server.path.rstrip("/")
         failures = []
         try:
-            for url in urls:
-                target = prefix + iri_to_uri(url)
-                status = self._send(conn, target, headers)
+            for path, extra in requests:
+                target = prefix + path or "/"
+                status = self._send(conn, target, {**headers, **extra})
                 if status not in DONE:
-                    failures.append(f"{server.geturl()}{target}: HTTP {status}")
+                    failures.append(f"{server.geturl()}{target} {extra}: HTTP {status}"[:300])
         finally:
             conn.close()
         return failures
@@ -78,3 +97,20 @@ class HttpPurgeBackend(PurgeBackend):
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
+
+
+# Keys per request: well under the 8 kB a request header may take in Varnish's defaults.
+BATCH_BYTES = 4000
+
+
+def _batches(keys: list[str], header: str) -> list[str]:
+    """The keys joined as the header takes them, in batches of at most BATCH_BYTES."""
+    batches: list[list[str]] = [[]]
+    size = 0
+    for key in keys:
+        if batches[-1] and size + len(key) + 1 > BATCH_BYTES:
+            batches.append([])
+            size = 0
+        batches[-1].append(key)
+        size += len(key) + 1
+    return [purge_keys.joined(batch, header) for batch in batches if batch]

@@ -1,0 +1,98 @@
+"""Varnish as the shared cache tier (deploy/varnish): its config from the template, and
+a private varnishd for the tests, the benchmarks and the local cluster.
+
+Production runs the distribution's varnishd (with varnish-modules, for xkey) on
+`citydesk varnish_config`'s output.
+"""
+
+import os
+import shutil
+import string
+import subprocess
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from ipaddress import ip_address
+from pathlib import Path
+
+# In the source tree beside the package: citydesk is deployed from a checkout.
+TEMPLATE = Path(__file__).resolve().parents[2] / "deploy" / "varnish" / "citydesk.vcl.template"
+XKEY_MODULE = "libvmod_xkey.so"
+VMOD_DIRS = [f"/usr/lib/{arch}-linux-gnu/varnish/vmods" for arch in ("x86_64", "aarch64")]
+
+
+def render(
+    nodes: list[tuple[str, int]], purgers: Sequence[str] = ("127.0.0.1",), template: Path = TEMPLATE
+) -> str:
+    """The VCL for these app nodes ((host, port) each, health-checked on /healthz),
+    purgeable from these addresses. Raises ValueError for a host or address VCL could
+    not take."""
+    if not nodes:
+        raise ValueError("no app node to put behind Varnish")
+    backends, director = [], []
+    for n, (host, port) in enumerate(nodes, 1):
+        if not host.replace(".", "").replace("-", "").isalnum() or not 0 < int(port) < 65536:
+            raise ValueError(f"not a host and port for Varnish: {host}:{port}")
+        backends.append(
+            f'backend node{n} {{\n    .host = "{host}";\n    .port = "{int(port)}";\n'
+            "    .connect_timeout = 1s;\n    .first_byte_timeout = 30s;\n"
+            '    .probe = {\n        .url = "/healthz";\n        .interval = 1s;\n'
+            "        .timeout = 1s;\n        .window = 3;\n        .threshold = 2;\n"
+            "        .initial = 2;\n    }\n}"
+        )
+        director.append(f"    nodes.add_backend(node{n});")
+    acl = []
+    for address in purgers:
+        ip_address(address.split("/")[0])  # ValueError for anything else
+        network, _, bits = address.partition("/")
+        acl.append(f'    "{network}"/{bits};' if bits else f'    "{network}";')
+    values = {
+        "CITYDESK_BACKENDS": "\n".join(backends),
+        "CITYDESK_DIRECTOR": "\n".join(director),
+        "CITYDESK_PURGERS": "\n".join(acl),
+    }
+    return string.Template(template.read_text()).safe_substitute(values)
+
+
+def varnishd_binary() -> str | None:
+    return shutil.which("varnishd") or next(
+        (p for p in ("/usr/sbin/varnishd", "/usr/local/sbin/varnishd") if os.access(p, os.X_OK)),
+        None,
+    )
+
+
+def xkey_available() -> bool:
+    """Whether varnish-modules' xkey is installed beside varnishd."""
+    return any(Path(d, XKEY_MODULE).exists() for d in VMOD_DIRS)
+
+
+@contextmanager
+def running_varnish(workdir: Path, vcl: str, port: int, *, memory: str = "64m") -> Iterator[str]:
+    """varnishd with this VCL listening on `port`, its state under `workdir`; yields its
+    base URL."""
+    from citydesk.core.testing import wait_for_port
+
+    binary = varnishd_binary()
+    if binary is None:
+        raise RuntimeError("varnishd is not installed (apt-get install varnish varnish-modules)")
+    workdir.mkdir(parents=True, exist_ok=True)
+    config = workdir / "citydesk.vcl"
+    config.write_text(vcl)
+    command = [
+        binary, "-F", "-a", f"127.0.0.1:{port}", "-f", str(config), "-n", str(workdir / "n"),
+        "-s", f"malloc,{memory}", "-T", "none",
+        # As whoever started it: its own unprivileged user could not read a private
+        # folder (and a test's temporary one is private).
+        "-j", "none",
+        "-p", "vcc_allow_inline_c=off", "-p", "feature=+http2",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_for_port(port, process, "varnishd", seconds=20)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
