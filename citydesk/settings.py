@@ -104,6 +104,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "citydesk.core.middleware.MetricsMiddleware",  # outermost: sees every answer
+    # Before anything reads the database: a reader's render may read the replica.
+    "citydesk.core.replica.ReplicaMiddleware",
     "corsheaders.middleware.CorsMiddleware",  # the API's CORS (CORS_URLS_REGEX)
     "django.middleware.security.SecurityMiddleware",
     "citydesk.core.middleware.RejectNulMiddleware",
@@ -167,6 +169,21 @@ else:
             },
         }
     }
+
+# A PostgreSQL streaming replica for readers' renders (citydesk/core/replica.py): read
+# only once it has replayed what the primary had written when the request began, for at
+# most CITYDESK_REPLICA_WAIT seconds; otherwise, or when it is down, the primary.
+_replica_url = os.environ.get("CITYDESK_DATABASE_REPLICA_URL", "")
+if _replica_url:
+    DATABASES["replica"] = {
+        **dj_database_url.parse(_replica_url, conn_max_age=60),
+        # The test databases live on the primary; a test that reads a real replica names
+        # it itself (core/tests/test_replica.py).
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+DATABASE_ROUTERS = ["citydesk.core.replica.ReplicaRouter"]
+CITYDESK_REPLICA_WAIT = float(os.environ.get("CITYDESK_REPLICA_WAIT", "0.2"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 from django.db import connections
 from django.db.models import Model
 
+from citydesk.core import replica
+
 M = TypeVar("M", bound=Model)
 
 
@@ -22,8 +24,10 @@ def columns(model: type[Model], alias: str, using: str = "default") -> str:
     return ", ".join(f"{alias}.{quote(str(f.column))}" for f in model._meta.concrete_fields)
 
 
-def rows(sql: str, params: list[Any], using: str = "default") -> list[tuple[Any, ...]]:
-    with connections[using].cursor() as cursor:
+def rows(sql: str, params: list[Any], using: str | None = None) -> list[tuple[Any, ...]]:
+    """The rows of a read, from the database the request reads (core.replica) unless
+    `using` names one."""
+    with connections[using or replica.reading()].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
@@ -43,8 +47,9 @@ def _plan(model: type[Model], using: str) -> tuple[list[str], list[tuple[int, li
     return [f.attname for f in fields], converting
 
 
-def instance(model: type[M], row: tuple[Any, ...], using: str = "default") -> M:
+def instance(model: type[M], row: tuple[Any, ...], using: str | None = None) -> M:
     """The instance a row (starting with `columns(model, …)`) describes."""
+    using = using or replica.reading()
     names, converting = _plan(model, using)
     values = list(row[: len(names)])
     connection = connections[using]
