@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench demo clean lock audit
+.PHONY: run test lint bench demo clean lock audit cluster cluster-stop
 
 # Exactly what requirements.lock names, each file checked against its hash; then citydesk
 # itself, built with the locked setuptools (no download at build time).
@@ -43,6 +43,13 @@ test: lint
 
 bench: $(BIN)/citydesk
 	$(BIN)/python bench/run.py
+
+# The multi-node profile on this machine (deploy/cluster/cluster.py, docs/deploy.md).
+cluster: $(BIN)/citydesk
+	$(BIN)/python deploy/cluster/cluster.py start
+
+cluster-stop:
+	$(BIN)/python deploy/cluster/cluster.py stop
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

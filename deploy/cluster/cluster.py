@@ -1,0 +1,264 @@
+"""The multi-node profile on one machine, all on loopback (docs/deploy.md):
+
+    Varnish :8100 (xkey) ──round robin──► both nodes; the nodes purge it by key
+    app node 1 :8101, app node 2 :8102 (`citydesk serve`, each with its worker)
+    PostgreSQL primary :8103 ──streaming──► replica :8104 (pg_basebackup -R)
+    Redis :8105 (rankings, the API's rate limits)
+
+    python deploy/cluster/cluster.py start [--dir var/cluster] [--ports-from 8100]
+                                                                  # or: make cluster
+    python deploy/cluster/cluster.py stop                         # or: make cluster-stop
+    python deploy/cluster/cluster.py status
+
+Everything lives under --dir and is started from the engines Debian installs
+(postgresql, redis-server, varnish with varnish-modules). PostgreSQL trusts loopback
+connections: this is for trying the topology and for the cluster tests, not for
+production (docs/deploy.md has systemd units for that). Run as root, PostgreSQL runs as
+the `postgres` user, since initdb refuses root.
+"""
+
+import argparse
+import contextlib
+import glob
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+DATABASE = "citydesk"
+LOCAL_FILES = "citydesk.publishing.backends.local.LocalFilesBackend"
+
+
+class Ports:
+    """Six ports from `first`: Varnish, the two nodes, the primary, the replica, Redis."""
+
+    def __init__(self, first: int = 8100) -> None:
+        self.first = first
+        self.varnish, self.primary, self.replica, self.redis = (
+            first,
+            first + 3,
+            first + 4,
+            first + 5,
+        )
+        self.nodes = (first + 1, first + 2)
+
+    @classmethod
+    def of(cls, base: Path) -> "Ports":
+        saved = base / "ports"
+        return cls(int(saved.read_text())) if saved.exists() else cls()
+
+
+def pg_bin(name: str) -> str:
+    found = shutil.which(name) or next(
+        iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))[::-1]), None
+    )
+    if found is None:
+        raise SystemExit(f"{name} not found: apt-get install postgresql")
+    return found
+
+
+def as_postgres(command: list[str]) -> list[str]:
+    """initdb and the server refuse to run as root: run them as `postgres` then."""
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+
+def own(path: Path) -> None:
+    if os.geteuid() == 0:
+        shutil.chown(path, "postgres", "postgres")
+
+
+def run(command: list[str], **kwargs: object) -> None:
+    subprocess.run(command, check=True, **kwargs)  # type: ignore[call-overload]
+
+
+def database_url(port: int) -> str:
+    return f"postgresql://citydesk@127.0.0.1:{port}/{DATABASE}"
+
+
+def node_env(base: Path, ports: Ports) -> dict[str, str]:
+    """What every app node (and a command run against the cluster) is configured with."""
+    purge = [
+        {
+            "BACKEND": "citydesk.publishing.backends.http.HttpPurgeBackend",
+            "OPTIONS": {
+                "SERVERS": [f"http://127.0.0.1:{ports.varnish}"],
+                "KEY_HEADER": "xkey-purge",
+            },
+        }
+    ]
+    return {
+        **os.environ,
+        "CITYDESK_DATA_DIR": str(base / "data"),  # shared: media and the secret key
+        "CITYDESK_DATABASE_URL": database_url(ports.primary),
+        "CITYDESK_DATABASE_REPLICA_URL": database_url(ports.replica),
+        "CITYDESK_RANKING_BACKEND": "redis",
+        "CITYDESK_REDIS_URL": f"redis://127.0.0.1:{ports.redis}/0",
+        "CITYDESK_CACHE_URL": f"redis://127.0.0.1:{ports.redis}/1",
+        "CITYDESK_PURGE_BACKENDS": json.dumps(purge),
+        "CITYDESK_PAGE_CACHE": "0",  # Varnish is the cache tier
+        "CITYDESK_SITE_URL": f"http://127.0.0.1:{ports.varnish}",
+        "CITYDESK_WORKERS": "1",
+    }
+
+
+def citydesk(base: Path, ports: Ports, *args: str, **env: str) -> None:
+    run(
+        [str(ROOT / ".venv" / "bin" / "citydesk"), *args],
+        env={**node_env(base, ports), **env},
+        cwd=ROOT,
+    )
+
+
+def wait_http(url: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{url} did not answer 200 within {seconds:g} s")
+        time.sleep(0.3)
+
+
+def start_postgres(base: Path, ports: Ports) -> None:
+    primary, replica = base / "pg-primary", base / "pg-replica"
+    run(as_postgres([pg_bin("initdb"), "-D", str(primary), "-U", "citydesk", "-A", "trust",
+                     "-E", "UTF8", "--locale=C.UTF-8"]), stdout=subprocess.DEVNULL)  # fmt: skip
+    with (primary / "postgresql.conf").open("a") as conf:
+        conf.write(
+            f"\nlisten_addresses = '127.0.0.1'\nport = {ports.primary}\n"
+            f"unix_socket_directories = '{base}'\nwal_level = replica\nmax_wal_senders = 5\n"
+            "hot_standby = on\nfsync = off\nsynchronous_commit = off\n"
+        )
+    (primary / "pg_hba.conf").write_text(
+        "local all all trust\nhost all all 127.0.0.1/32 trust\n"
+        "host replication all 127.0.0.1/32 trust\n"
+    )
+    run(as_postgres([pg_bin("pg_ctl"), "-D", str(primary), "-l", str(base / "pg-primary.log"),
+                     "-w", "start"]), stdout=subprocess.DEVNULL)  # fmt: skip
+    run(as_postgres([pg_bin("createdb"), "-h", "127.0.0.1", "-p", str(ports.primary),
+                     "-U", "citydesk", DATABASE]))  # fmt: skip
+    run(as_postgres([pg_bin("pg_basebackup"), "-h", "127.0.0.1", "-p", str(ports.primary),
+                     "-U", "citydesk", "-D", str(replica), "-R", "-X", "stream",
+                     "-c", "fast"]))  # fmt: skip
+    run(as_postgres([pg_bin("pg_ctl"), "-D", str(replica), "-o", f"-p {ports.replica}",
+                     "-l", str(base / "pg-replica.log"), "-w", "start"]),
+        stdout=subprocess.DEVNULL)  # fmt: skip
+
+
+def spawn(base: Path, name: str, command: list[str], env: dict[str, str] | None = None) -> None:
+    """A background process in its own session, its pid kept for `stop`."""
+    log = (base / f"{name}.log").open("ab")
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True
+    )
+    (base / f"{name}.pid").write_text(str(process.pid))
+
+
+def start(base: Path, ports: Ports) -> None:
+    from citydesk.publishing import varnish
+
+    if varnish.varnishd_binary() is None or not varnish.xkey_available():
+        raise SystemExit("apt-get install varnish varnish-modules")
+    base.mkdir(parents=True, exist_ok=True)
+    own(base)
+    (base / "ports").write_text(str(ports.first))
+    start_postgres(base, ports)
+    run(["redis-server", "--port", str(ports.redis), "--bind", "127.0.0.1", "--daemonize", "yes",
+         "--dir", str(base), "--pidfile", str(base / "redis.pid"), "--logfile",
+         str(base / "redis.log"), "--save", ""])  # fmt: skip
+    # Nothing is cached yet, and Varnish is not up: the set-up purges no one.
+    quiet = {"CITYDESK_PURGE_BACKENDS": json.dumps([{"BACKEND": LOCAL_FILES}])}
+    citydesk(base, ports, "migrate", "--verbosity", "0", **quiet)
+    citydesk(base, ports, "demo", **quiet)
+    citydesk(base, ports, "collectstatic", "--noinput", "--verbosity", "0")
+    for n, port in enumerate(ports.nodes, 1):
+        command = [str(ROOT / ".venv" / "bin" / "citydesk"), "serve", "--port", str(port),
+                   "--no-collectstatic"]  # fmt: skip
+        spawn(base, f"node{n}", command, node_env(base, ports))
+    for port in ports.nodes:
+        wait_http(f"http://127.0.0.1:{port}/healthz")
+    vcl = varnish.render([("127.0.0.1", port) for port in ports.nodes])
+    (base / "varnish").mkdir(exist_ok=True)
+    (base / "varnish" / "citydesk.vcl").write_text(vcl)
+    command = [varnish.varnishd_binary() or "varnishd", "-F", "-j", "none", "-T", "none",
+               "-a", f"127.0.0.1:{ports.varnish}", "-f", str(base / "varnish" / "citydesk.vcl"),
+               "-n", str(base / "varnish" / "n"), "-s", "malloc,256m"]  # fmt: skip
+    spawn(base, "varnish", command)
+    wait_http(f"http://127.0.0.1:{ports.varnish}/")
+    print(f"citydesk cluster: http://127.0.0.1:{ports.varnish}/ (Varnish) in front of "
+          + ", ".join(f"http://127.0.0.1:{p}/" for p in ports.nodes)
+          + f"; primary {database_url(ports.primary)}, replica {database_url(ports.replica)},"
+          f" Redis :{ports.redis}; state in {base}")  # fmt: skip
+
+
+def stop(base: Path) -> None:
+    ports = Ports.of(base)
+    for name in ("varnish", "node1", "node2"):
+        pidfile = base / f"{name}.pid"
+        if pidfile.exists():
+            with contextlib.suppress(ProcessLookupError, ValueError):
+                os.killpg(int(pidfile.read_text()), signal.SIGTERM)
+            pidfile.unlink()
+    if (base / "redis.pid").exists():
+        subprocess.run(["redis-cli", "-p", str(ports.redis), "shutdown", "nosave"],
+                       capture_output=True)  # fmt: skip
+    for name in ("pg-replica", "pg-primary"):
+        if (base / name / "postmaster.pid").exists():
+            subprocess.run(as_postgres([pg_bin("pg_ctl"), "-D", str(base / name), "-m", "fast",
+                                        "-w", "stop"]), capture_output=True)  # fmt: skip
+    time.sleep(0.5)
+    shutil.rmtree(base, ignore_errors=True)
+    print(f"citydesk cluster stopped; {base} removed")
+
+
+def status(base: Path) -> int:
+    ports = Ports.of(base)
+    ok = True
+    for name, url in [("varnish", f"http://127.0.0.1:{ports.varnish}/"),
+                      *((f"node{n}", f"http://127.0.0.1:{p}/healthz")
+                        for n, p in enumerate(ports.nodes, 1))]:  # fmt: skip
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                print(f"{name}: {response.status}")
+        except OSError as exc:
+            ok = False
+            print(f"{name}: down ({exc})")
+    return 0 if ok else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("action", choices=["start", "stop", "status"])
+    parser.add_argument("--dir", type=Path, default=ROOT / "var" / "cluster")
+    parser.add_argument("--ports-from", type=int, default=8100, help="six ports from this one")
+    args = parser.parse_args()
+    base = args.dir.resolve()
+    if args.action == "start":
+        if (base / "pg-primary").exists():
+            raise SystemExit(f"{base} holds a cluster already: `cluster.py stop` removes it")
+        try:
+            start(base, Ports(args.ports_from))
+        except BaseException:
+            stop(base)
+            raise
+        return 0
+    if args.action == "stop":
+        stop(base)
+        return 0
+    return status(base)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
