@@ -104,6 +104,8 @@ def node_env(base: Path, ports: Ports) -> dict[str, str]:
         "CITYDESK_CACHE_URL": f"redis://127.0.0.1:{ports.redis}/1",
         "CITYDESK_PURGE_BACKENDS": json.dumps(purge),
         "CITYDESK_PAGE_CACHE": "0",  # Varnish is the cache tier
+        # Varnish, on this machine, names the reader in X-Forwarded-For's last hop.
+        "CITYDESK_TRUST_X_FORWARDED_FOR": "1",
         "CITYDESK_SITE_URL": f"http://127.0.0.1:{ports.varnish}",
         "CITYDESK_WORKERS": "1",
     }
