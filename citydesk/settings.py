@@ -283,6 +283,11 @@ CITYDESK_METRICS_ALLOW = [
 CITYDESK_METRICS_TOKEN = os.environ.get("CITYDESK_METRICS_TOKEN", "")
 # Behind a proxy on this machine (nginx), read the reader's address from X-Forwarded-For.
 CITYDESK_TRUST_X_FORWARDED_FOR = os.environ.get("CITYDESK_TRUST_X_FORWARDED_FOR", "0") == "1"
+# Proxies on other hosts whose X-Forwarded-For is believed too (Varnish in front of
+# several nodes): comma-separated addresses or networks.
+CITYDESK_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("CITYDESK_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
 
 
 def _load_secret_key() -> str:

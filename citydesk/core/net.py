@@ -3,7 +3,7 @@ belongs to (what one household or one attacker controls)."""
 
 import logging
 from functools import cache
-from ipaddress import IPv6Address, ip_address, ip_network
+from ipaddress import IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -12,20 +12,31 @@ log = logging.getLogger("citydesk")
 
 
 def client_ip(remote: str, forwarded_for: str | None) -> str:
-    """The client's address: X-Forwarded-For's last hop only when a proxy on this machine
-    sent it and the deployment says it does (CITYDESK_TRUST_X_FORWARDED_FOR). The last hop
-    is the one that proxy added; earlier ones are whatever the client wrote."""
+    """The client's address: X-Forwarded-For's last hop only when a proxy the deployment
+    trusts sent it (CITYDESK_TRUST_X_FORWARDED_FOR: one on this machine, or in
+    CITYDESK_TRUSTED_PROXIES, such as Varnish on its own host). The last hop is the one
+    that proxy added; earlier ones are whatever the client wrote."""
     if not forwarded_for:
         return remote
     try:
-        local = ip_address(remote.strip("[]")).is_loopback
+        sender = ip_address(remote.strip("[]"))
     except ValueError:
         return remote
-    if local and getattr(settings, "CITYDESK_TRUST_X_FORWARDED_FOR", False):
+    proxy = sender.is_loopback or any(sender in net for net in trusted_proxies())
+    if proxy and getattr(settings, "CITYDESK_TRUST_X_FORWARDED_FOR", False):
         return forwarded_for.split(",")[-1].strip()
-    if local:
+    if proxy:
         _warn_untrusted()
     return remote
+
+
+def trusted_proxies() -> list[IPv4Network | IPv6Network]:
+    return _networks(tuple(getattr(settings, "CITYDESK_TRUSTED_PROXIES", ())))
+
+
+@cache
+def _networks(texts: tuple[str, ...]) -> list[IPv4Network | IPv6Network]:
+    return [ip_network(text, strict=False) for text in texts]
 
 
 @cache

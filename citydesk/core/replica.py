@@ -14,8 +14,10 @@ replica's `pg_last_wal_replay_lsn()`), so:
   node or cache answers.
 
 A replica that lags by more than `CITYDESK_REPLICA_WAIT` seconds, or cannot be reached,
-is skipped and the render reads the primary; one that failed is left alone for
-`DOWN_FOR` seconds, so a stopped replica costs one refused connection, not one a request.
+is skipped and the render reads the primary; one that lagged is left alone for
+`LAGGING_FOR` seconds and one that failed for `DOWN_FOR`, so a stopped or lagging replica
+costs one check, not one a request. A render the replica fails in the middle of fails (a
+500, as a request in flight when a server dies); the next ones read the primary.
 """
 
 import logging
@@ -37,8 +39,12 @@ PRIMARY_PATHS = ("/newsroom/", "/admin/")
 SAFE_METHODS = ("GET", "HEAD")
 
 logger = logging.getLogger(__name__)
+UNDECIDED = "?"  # a reader's request that has read nothing yet
+LAGGING_FOR = 1.0
 _reading: ContextVar[str] = ContextVar("citydesk_reading", default=DEFAULT_DB_ALIAS)
-_down_until = 0.0
+# Until when readers skip the replica (it failed, or lagged): a float, so assigning it
+# from several threads needs no lock; a race costs one extra check.
+_skip_until = 0.0
 
 
 class ReplicaRouter:
@@ -59,18 +65,30 @@ class ReplicaRouter:
 
 
 def configured() -> bool:
-    database = settings.DATABASES.get(REPLICA)
-    return database is not None and database.get("ENGINE") == "django.db.backends.postgresql"
+    """Whether there is a replica to read: PostgreSQL, as the primary is."""
+    postgres = "django.db.backends.postgresql"
+    databases = settings.DATABASES
+    return (
+        databases.get(REPLICA, {}).get("ENGINE") == postgres
+        and databases[DEFAULT_DB_ALIAS].get("ENGINE") == postgres
+    )
 
 
 def reading() -> str:
-    """The alias this request reads: the replica's or the primary's."""
-    return _reading.get()
+    """The alias this request reads: the replica's or the primary's. A reader's request
+    decides at its first read (so a static file, a redirect or /healthz asks nothing)."""
+    alias = _reading.get()
+    if alias == UNDECIDED:
+        alias = REPLICA if caught_up() else DEFAULT_DB_ALIAS
+        _reading.set(alias)
+    return alias
 
 
 @contextmanager
-def reading_replica() -> Iterator[None]:
-    token = _reading.set(REPLICA)
+def reading_replica(alias: str = REPLICA) -> Iterator[None]:
+    """Reads in the block go to the replica (or, with UNDECIDED, to it if it has caught
+    up by the first read)."""
+    token = _reading.set(alias)
     try:
         yield
     finally:
@@ -79,12 +97,17 @@ def reading_replica() -> Iterator[None]:
 
 def caught_up(wait: float | None = None) -> bool:
     """Whether the replica has replayed all the primary had written a moment ago, waiting
-    up to `wait` seconds for it; False when there is none or it cannot be reached."""
-    global _down_until
-    if not configured() or time.monotonic() < _down_until:
+    up to `wait` seconds for it; False when there is none, it cannot be reached or it
+    lags (and then it is not asked again for a while)."""
+    global _skip_until
+    if not configured() or time.monotonic() < _skip_until:
         return False
     wait = settings.CITYDESK_REPLICA_WAIT if wait is None else wait
     deadline = time.monotonic() + wait
+    # The write position: every commit that returned is in it (with synchronous_commit
+    # on, PostgreSQL's default, which the primary must keep: an asynchronous commit
+    # returns before its WAL is written). Not the insert position, which stands past the
+    # next page's header at a page boundary and so may never be replayed on a quiet day.
     with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
         cursor.execute("SELECT pg_current_wal_lsn()")
         (written,) = cursor.fetchone()
@@ -92,26 +115,37 @@ def caught_up(wait: float | None = None) -> bool:
         with connections[REPLICA].cursor() as cursor:
             while True:
                 cursor.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [written])
-                if cursor.fetchone()[0]:
+                (replayed,) = cursor.fetchone()
+                if replayed:
                     return True
+                if replayed is None:  # not a standby (promoted, or misconfigured)
+                    raise DatabaseError("the replica is not replaying the primary's WAL")
                 if time.monotonic() >= deadline:
+                    _skip_until = time.monotonic() + LAGGING_FOR
+                    logger.warning("the replica lags; readers use the primary for a while")
                     return False
                 time.sleep(0.005)
     except DatabaseError as exc:
-        _down_until = time.monotonic() + DOWN_FOR
-        connections[REPLICA].close()
-        logger.warning("the replica cannot be read (%s); readers use the primary", exc)
+        down(exc)
         return False
+
+
+def down(exc: Exception) -> None:
+    """Leave the replica alone for DOWN_FOR seconds: readers use the primary."""
+    global _skip_until
+    _skip_until = time.monotonic() + DOWN_FOR
+    connections[REPLICA].close()
+    logger.warning("the replica cannot be read (%s); readers use the primary", exc)
 
 
 def forget_failures() -> None:
     """Try the replica again at once (tests; an operator after fixing it)."""
-    global _down_until
-    _down_until = 0.0
+    global _skip_until
+    _skip_until = 0.0
 
 
 class ReplicaMiddleware:
-    """A reader's safe request reads the replica when it has caught up (see above)."""
+    """A reader's safe request reads the replica if it has caught up (see above)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
@@ -121,8 +155,14 @@ class ReplicaMiddleware:
             request.method in SAFE_METHODS
             and not request.path.startswith(PRIMARY_PATHS)
             and configured()
-            and caught_up()
         ):
-            with reading_replica():
+            with reading_replica(UNDECIDED):
                 return self.get_response(request)
         return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        # The replica failed mid-render (stopped, or a recovery conflict cancelled the
+        # query): this render fails like any request in flight when a server dies; the
+        # next ones read the primary.
+        if isinstance(exception, DatabaseError) and _reading.get() == REPLICA:
+            down(exception)

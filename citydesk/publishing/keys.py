@@ -5,7 +5,8 @@ Each cacheable response is tagged with the pages it belongs to, named by path:
 - its own path;
 - for a later page of a list or of an article (`/yaowen/page/3/`, `/a/26/2/`), the path
   of its first page, which stands for all of them;
-- `html` on every HTML page (the nav, on each of them, changes with the channels).
+- `html` on every HTML page (the nav, on each of them, changes with the channels);
+- `all` on every one (`citydesk clear_page_cache` empties the shared caches with it).
 
 A change's purge (`for_affected`) names the same keys, from the rules in `affected`: an
 article's first page (every page of it goes) and its API document, each list's first page
@@ -25,6 +26,7 @@ from django.http import HttpRequest, HttpResponseBase
 from citydesk.publishing import affected, http
 
 EVERY_HTML_PAGE = "html"
+EVERYTHING = "all"
 # Routes of later pages -> the page type whose first page names them all.
 _PAGED = {
     page_type.paged: page_type
@@ -39,7 +41,7 @@ def key(path: str) -> str:
 
 def for_response(request: HttpRequest) -> list[str]:
     """The keys of the response to `request` (a cacheable one)."""
-    found = {key(request.path)}
+    found = {key(request.path), EVERYTHING}
     match = request.resolver_match
     if match is not None and match.view_name in _PAGED:
         kwargs = {k: v for k, v in match.kwargs.items() if k != "page"}

@@ -57,9 +57,11 @@ class Ports:
 
 
 def pg_bin(name: str) -> str:
-    found = shutil.which(name) or next(
-        iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))[::-1]), None
-    )
+    """A PostgreSQL program: Debian keeps the server's out of PATH, one folder a version
+    (the newest is taken)."""
+    installed = glob.glob(f"/usr/lib/postgresql/*/bin/{name}")
+    newest = max(installed, key=lambda p: int(Path(p).parts[-3].split(".")[0]), default=None)
+    found = newest or shutil.which(name)
     if found is None:
         raise SystemExit(f"{name} not found: apt-get install postgresql")
     return found
@@ -141,7 +143,7 @@ def start_postgres(base: Path, ports: Ports) -> None:
         conf.write(
             f"\nlisten_addresses = '127.0.0.1'\nport = {ports.primary}\n"
             f"unix_socket_directories = '{base}'\nwal_level = replica\nmax_wal_senders = 5\n"
-            "hot_standby = on\nfsync = off\nsynchronous_commit = off\n"
+            "hot_standby = on\nfsync = off\n"
         )
     (primary / "pg_hba.conf").write_text(
         "local all all trust\nhost all all 127.0.0.1/32 trust\n"
@@ -194,9 +196,10 @@ def start(base: Path, ports: Ports) -> None:
     vcl = varnish.render([("127.0.0.1", port) for port in ports.nodes])
     (base / "varnish").mkdir(exist_ok=True)
     (base / "varnish" / "citydesk.vcl").write_text(vcl)
-    command = [varnish.varnishd_binary() or "varnishd", "-F", "-j", "none", "-T", "none",
-               "-a", f"127.0.0.1:{ports.varnish}", "-f", str(base / "varnish" / "citydesk.vcl"),
-               "-n", str(base / "varnish" / "n"), "-s", "malloc,256m"]  # fmt: skip
+    command = varnish.varnishd_command(
+        varnish.varnishd_binary() or "varnishd", base / "varnish",
+        base / "varnish" / "citydesk.vcl", ports.varnish, "256m",
+    )  # fmt: skip
     spawn(base, "varnish", command)
     wait_http(f"http://127.0.0.1:{ports.varnish}/")
     print(f"citydesk cluster: http://127.0.0.1:{ports.varnish}/ (Varnish) in front of "
@@ -207,12 +210,13 @@ def start(base: Path, ports: Ports) -> None:
 
 def stop(base: Path) -> None:
     ports = Ports.of(base)
+    groups = []
     for name in ("varnish", "node1", "node2"):
         pidfile = base / f"{name}.pid"
         if pidfile.exists():
             with contextlib.suppress(ProcessLookupError, ValueError):
-                os.killpg(int(pidfile.read_text()), signal.SIGTERM)
-            pidfile.unlink()
+                groups.append(int(pidfile.read_text()))
+                os.killpg(groups[-1], signal.SIGTERM)
     if (base / "redis.pid").exists():
         subprocess.run(["redis-cli", "-p", str(ports.redis), "shutdown", "nosave"],
                        capture_output=True)  # fmt: skip
@@ -220,9 +224,23 @@ def stop(base: Path) -> None:
         if (base / name / "postmaster.pid").exists():
             subprocess.run(as_postgres([pg_bin("pg_ctl"), "-D", str(base / name), "-m", "fast",
                                         "-w", "stop"]), capture_output=True)  # fmt: skip
-    time.sleep(0.5)
+    # The nodes finish their requests in flight (10 s at most), then anything left goes.
+    deadline = time.monotonic() + 15
+    for group in groups:
+        while time.monotonic() < deadline and _alive(group):
+            time.sleep(0.1)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGKILL)
     shutil.rmtree(base, ignore_errors=True)
     print(f"citydesk cluster stopped; {base} removed")
+
+
+def _alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def status(base: Path) -> int:

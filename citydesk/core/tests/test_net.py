@@ -37,3 +37,12 @@ def test_an_untrusted_forwarding_proxy_is_warned_about_once(settings, caplog):
         assert client_ip("127.0.0.1", "198.51.100.9") == "127.0.0.1"
     warnings = [r for r in caplog.records if "CITYDESK_TRUST_X_FORWARDED_FOR" in r.getMessage()]
     assert len(warnings) == 1
+
+
+def test_a_proxy_on_another_host_is_trusted_when_named(settings):
+    settings.CITYDESK_TRUST_X_FORWARDED_FOR = True
+    settings.CITYDESK_TRUSTED_PROXIES = ["10.0.0.0/24"]
+    assert client_ip("10.0.0.5", "1.2.3.4, 198.51.100.9") == "198.51.100.9"  # Varnish's hop
+    assert client_ip("10.0.1.5", "198.51.100.9") == "10.0.1.5"  # not a proxy it named
+    settings.CITYDESK_TRUST_X_FORWARDED_FOR = False
+    assert client_ip("10.0.0.5", "198.51.100.9") == "10.0.0.5"

@@ -25,6 +25,12 @@ class Command(BaseCommand):
             default=[],
             help="an address or network that may purge (default 127.0.0.1); repeatable",
         )
+        parser.add_argument(
+            "--purge-secret",
+            default="",
+            help="also require this secret in a PURGE's X-Citydesk-Purge-Secret header"
+            " (send it with the purge backend's HEADERS option)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         nodes = []
@@ -34,7 +40,9 @@ class Command(BaseCommand):
                 raise CommandError(f"--node wants host:port, not {node!r}")
             nodes.append((host, int(port)))
         try:
-            vcl = varnish.render(nodes, options["purger"] or ["127.0.0.1"])
+            vcl = varnish.render(
+                nodes, options["purger"] or ["127.0.0.1"], secret=options["purge_secret"]
+            )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(vcl, ending="")
