@@ -20,17 +20,20 @@ class PurgeFailed(RuntimeError):
     """At least one backend could not purge; the others did."""
 
 
-def purge_urls(urls: Iterable[str], keys: Iterable[str] | None = None) -> list[str]:
+def purge_urls(
+    urls: Iterable[str], keys: Iterable[str] | None = None, *, by_key_only: bool = False
+) -> list[str]:
     """Purge these URL paths everywhere (by their surrogate `keys`, where a backend purges
-    by key: publishing.keys; by default the URLs' own); returns the URLs, sorted and
-    without repeats. Raises PurgeFailed (after trying every backend) when one of them
-    failed."""
+    by key: publishing.keys; by default the URLs' own), or with `by_key_only` the keys
+    from those backends alone; returns the URLs (or keys), sorted and without repeats.
+    Raises PurgeFailed (after trying every backend) when one of them failed."""
     paths = sorted(set(urls))
     tags = sorted(set(keys)) if keys is not None else purge_keys.for_urls(paths)
     if not paths and not tags:
         return paths
+    backends = [b for b in purge_backends.all() if b.by_key or not by_key_only]
     failed = []
-    for backend in purge_backends.all():
+    for backend in backends:
         started = time.perf_counter()
         try:
             if backend.by_key:
@@ -52,7 +55,7 @@ def purge_urls(urls: Iterable[str], keys: Iterable[str] | None = None) -> list[s
         metrics.count(metrics.PURGES, "failed", amount=len(paths))
         raise PurgeFailed(f"{len(paths)} URLs not purged by " + "; ".join(failed))
     metrics.count(metrics.PURGES, "ok", amount=len(paths))
-    return paths
+    return tags if by_key_only else paths
 
 
 def purge_affected(affected: Affected) -> list[str]:

@@ -198,6 +198,43 @@ def test_varnish_purges_exactly_the_stale_pages_by_key(varnish_front, stories):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_the_keys_are_purged_again_once_no_older_render_can_be_under_way(varnish_front, stories):
+    """A render begun before a change and finished after its purge would stay in Varnish
+    for a day: the worker purges the same keys again REPURGE_AFTER later."""
+    from django_tasks_db.models import DBTaskResult
+
+    from citydesk.publishing import tasks
+
+    port = varnish_front
+    story = stories[0]
+    before = timezone.now()
+    actions.edit_article(Article.objects.get(pk=story.pk), {"title": "改过的标题"})
+    again = DBTaskResult.objects.get(
+        task_path=tasks.purge_keys_again.module_path, enqueued_at__gte=before
+    )
+    assert again.status == "READY"  # left to the worker, which takes it when it is due
+    delay = (again.run_after - before).total_seconds()
+    assert tasks.REPURGE_AFTER.total_seconds() <= delay < tasks.REPURGE_AFTER.total_seconds() + 5
+    purged = again.args_kwargs["args"][0]
+    assert f"/a/{story.pk}/" in purged and "/suzhou/" in purged
+    # Whatever Varnish took in meanwhile goes.
+    assert cached(port, f"/a/{story.pk}/") == "HIT"
+    assert tasks.purge_keys_again.call(purged) == len(purged)
+    response, _ = fetch(port, f"/a/{story.pk}/")
+    assert response.getheader("X-Cache") == "MISS"
+
+
+@pytest.mark.django_db
+def test_no_purge_is_repeated_without_a_shared_cache(stories):
+    from django_tasks_db.models import DBTaskResult
+
+    from citydesk.publishing import tasks
+
+    actions.edit_article(Article.objects.get(pk=stories[0].pk), {"title": "改过的标题"})
+    assert not DBTaskResult.objects.filter(task_path=tasks.purge_keys_again.module_path).exists()
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_nav_change_purges_every_html_page_and_no_api_document(varnish_front, stories):
     port = varnish_front
     paths = [f"/a/{stories[3].pk}/", "/suzhou/page/2/", f"/api/v1/articles/{stories[3].pk}/"]
