@@ -155,6 +155,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def stop_process(process: "subprocess.Popen[bytes]", *, seconds: float = 10) -> None:
+    """Terminate a server the tests started; kill it if it has not gone in `seconds`."""
+    process.terminate()
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def wait_for_port(
     port: int, process: "subprocess.Popen[bytes]", name: str, *, seconds: float
 ) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from citydesk.core.testing import wait_for_port
+from citydesk.core.testing import stop_process, wait_for_port
 from citydesk.portal.management.commands.nginx_config import BROTLI_MODULE
 
 MIME_TYPES = Path("/etc/nginx/mime.types")
@@ -82,9 +82,4 @@ def running_nginx(
         wait_for_port(port, process, "nginx", seconds=10)
         yield f"http://127.0.0.1:{port}"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)

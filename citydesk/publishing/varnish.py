@@ -100,7 +100,7 @@ def varnishd_command(binary: str, workdir: Path, vcl: Path, port: int, memory: s
 def running_varnish(workdir: Path, vcl: str, port: int, *, memory: str = "64m") -> Iterator[str]:
     """varnishd with this VCL listening on `port`, its state under `workdir`; yields its
     base URL."""
-    from citydesk.core.testing import wait_for_port
+    from citydesk.core.testing import stop_process, wait_for_port
 
     binary = varnishd_binary()
     if binary is None:
@@ -114,9 +114,4 @@ def running_varnish(workdir: Path, vcl: str, port: int, *, memory: str = "64m") 
         wait_for_port(port, process, "varnishd", seconds=20)
         yield f"http://127.0.0.1:{port}"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
