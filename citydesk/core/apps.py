@@ -7,6 +7,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # Before any URLconf is read (apps are ready before the first request).
-        from citydesk.core import converters
+        from citydesk.core import converters, replica
 
         converters.register()
+        del replica  # imported for its start-up check

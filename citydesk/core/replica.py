@@ -28,8 +28,11 @@ from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
+from django.core import checks
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.http import HttpRequest, HttpResponseBase
+
+from citydesk.core import startup
 
 REPLICA = "replica"
 DOWN_FOR = 5.0
@@ -136,6 +139,35 @@ def down(exc: Exception) -> None:
     _skip_until = time.monotonic() + DOWN_FOR
     connections[REPLICA].close()
     logger.warning("the replica cannot be read (%s); readers use the primary", exc)
+
+
+@startup.register
+def check_replica(**kwargs: Any) -> list[checks.CheckMessage]:
+    """A replica URL that names the primary (or any writable server) is refused: every
+    reader would be sent there as if it were a copy. One that is down is not: readers
+    read the primary until it is back."""
+    if not configured():
+        return []
+    setting = "CITYDESK_DATABASE_REPLICA_URL"
+    try:
+        with connections[REPLICA].cursor() as cursor:
+            cursor.execute("SELECT pg_is_in_recovery()")
+            (standby,) = cursor.fetchone()
+    except DatabaseError as exc:
+        message = (
+            f"{setting}: the replica cannot be reached ({startup.reason(exc)});"
+            " readers use the primary until it can"
+        )
+        return [checks.Warning(message, id="citydesk.core.W010")]
+    finally:
+        connections[REPLICA].close()  # not to be inherited by forked workers
+    if not standby:
+        message = (
+            f"{setting} names a server that is not a standby (pg_is_in_recovery() is"
+            " false): the primary itself, or another writable copy"
+        )
+        return [checks.Error(message, id="citydesk.core.E010")]
+    return []
 
 
 def forget_failures() -> None:

@@ -27,6 +27,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -121,17 +122,21 @@ def citydesk(base: Path, ports: Ports, *args: str, **env: str) -> None:
     )
 
 
-def wait_http(url: str, seconds: float = 60) -> None:
+def wait_http(url: str, seconds: float = 60, *, any_status: bool = False) -> None:
+    """Until `url` answers 200 (or, with any_status, answers at all)."""
     deadline = time.monotonic() + seconds
     while True:
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
                     return
+        except urllib.error.HTTPError:
+            if any_status:
+                return
         except OSError:
             pass
         if time.monotonic() > deadline:
-            raise SystemExit(f"{url} did not answer 200 within {seconds:g} s")
+            raise SystemExit(f"{url} did not answer within {seconds:g} s")
         time.sleep(0.3)
 
 
@@ -187,12 +192,7 @@ def start(base: Path, ports: Ports) -> None:
     citydesk(base, ports, "migrate", "--verbosity", "0", **quiet)
     citydesk(base, ports, "demo", **quiet)
     citydesk(base, ports, "collectstatic", "--noinput", "--verbosity", "0")
-    for n, port in enumerate(ports.nodes, 1):
-        command = [str(ROOT / ".venv" / "bin" / "citydesk"), "serve", "--port", str(port),
-                   "--no-collectstatic"]  # fmt: skip
-        spawn(base, f"node{n}", command, node_env(base, ports))
-    for port in ports.nodes:
-        wait_http(f"http://127.0.0.1:{port}/healthz")
+    # Varnish first: a node refuses to start while its purges cannot reach it.
     vcl = varnish.render([("127.0.0.1", port) for port in ports.nodes])
     (base / "varnish").mkdir(exist_ok=True)
     (base / "varnish" / "citydesk.vcl").write_text(vcl)
@@ -201,6 +201,13 @@ def start(base: Path, ports: Ports) -> None:
         base / "varnish" / "citydesk.vcl", ports.varnish, "256m",
     )  # fmt: skip
     spawn(base, "varnish", command)
+    wait_http(f"http://127.0.0.1:{ports.varnish}/", any_status=True)  # 503: no node yet
+    for n, port in enumerate(ports.nodes, 1):
+        command = [str(ROOT / ".venv" / "bin" / "citydesk"), "serve", "--port", str(port),
+                   "--no-collectstatic"]  # fmt: skip
+        spawn(base, f"node{n}", command, node_env(base, ports))
+    for port in ports.nodes:
+        wait_http(f"http://127.0.0.1:{port}/healthz")
     wait_http(f"http://127.0.0.1:{ports.varnish}/")
     print(f"citydesk cluster: http://127.0.0.1:{ports.varnish}/ (Varnish) in front of "
           + ", ".join(f"http://127.0.0.1:{p}/" for p in ports.nodes)

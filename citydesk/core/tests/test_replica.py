@@ -167,3 +167,16 @@ def test_the_newsroom_and_writes_read_the_primary(standby):
         middleware(request)
     assert seen == ["default", "default", "default", "replica"]
     assert replica._reading.get() == "default"  # only for the request
+
+
+def test_start_up_refuses_a_replica_url_that_names_the_primary(standby, settings):
+    assert replica.check_replica() == []
+    # The primary's own address as the replica's: a writable server.
+    use_replica_at(settings, connection.settings_dict["HOST"], connection.settings_dict["PORT"])
+    (problem,) = replica.check_replica()
+    assert problem.is_serious()
+    assert problem.msg.startswith("CITYDESK_DATABASE_REPLICA_URL names a server that is not a")
+    # A replica that is down is no reason to refuse: readers use the primary.
+    use_replica_at(settings, "127.0.0.1", free_port())
+    (problem,) = replica.check_replica()
+    assert not problem.is_serious() and "cannot be reached" in problem.msg

@@ -17,6 +17,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
+from citydesk.core import startup
 from citydesk.publishing.backends.base import PurgeBackend, PurgeError
 
 __all__ = ["DEFAULT_BACKENDS", "PurgeBackend", "PurgeError", "load_backend", "purge_backends"]
@@ -65,3 +66,17 @@ def check_purge_backends(**kwargs: Any) -> list[checks.CheckMessage]:
     except Exception as exc:
         return [checks.Error(f"PURGE_BACKENDS: {exc}", id="citydesk.publishing.E001")]
     return []
+
+
+@startup.register
+def check_purge_servers(**kwargs: Any) -> list[checks.CheckMessage]:
+    """A cache the purges cannot reach would keep serving old pages after every change."""
+    try:
+        backends = purge_backends.all()
+    except Exception:
+        return []  # check_purge_backends reports it
+    down = [server for backend in backends for server in backend.unreachable()]
+    if not down:
+        return []
+    message = f"CITYDESK_PURGE_BACKENDS: cannot reach {', '.join(down)}"
+    return [checks.Error(message, id="citydesk.publishing.E002")]

@@ -29,5 +29,9 @@ class PurgeBackend:
     def purge_keys(self, keys: list[str]) -> None:
         raise NotImplementedError
 
+    def unreachable(self) -> list[str]:
+        """The servers it cannot reach now, each with why (checked at start-up)."""
+        return []
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"

@@ -17,6 +17,7 @@ node costs one timeout, not one per URL.
 """
 
 import http.client
+import socket
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -55,6 +56,16 @@ class HttpPurgeBackend(PurgeBackend):
         # To the server's own path (a purge API's endpoint), or to /.
         batches = _batches(keys, self.key_header)
         self._everywhere([("", {self.key_header: batch}) for batch in batches])
+
+    def unreachable(self) -> list[str]:
+        found = []
+        for server in self.servers:
+            port = server.port or (443 if server.scheme == "https" else 80)
+            try:
+                socket.create_connection((server.hostname, port), timeout=self.timeout).close()
+            except OSError as exc:
+                found.append(f"{server.geturl()} ({exc.strerror or exc})")
+        return found
 
     def _everywhere(self, requests: list[tuple[str, dict[str, str]]]) -> None:
         failures = []

@@ -9,9 +9,11 @@ CITYDESK_RANKING_BACKEND (and CITYDESK_REDIS_URL) set the default's.
 from typing import Any
 
 from django.conf import settings
+from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
+from citydesk.core import startup
 from citydesk.rankings.backends.base import RankingBackend
 
 SHORT_NAMES = {
@@ -43,3 +45,18 @@ def get_backend(alias: str = "default") -> RankingBackend:
 def reset() -> None:
     """Forget loaded backends (settings changed, as in tests)."""
     _backends.clear()
+
+
+@startup.register
+def check_ranking_servers(**kwargs: Any) -> list[checks.CheckMessage]:
+    """Views would be lost, and 热点 pages fail, on a server that refuses us."""
+    found: list[checks.CheckMessage] = []
+    for alias in getattr(settings, "RANKING_BACKENDS", {}):
+        try:
+            problem = get_backend(alias).problem()
+        except Exception as exc:
+            problem = startup.reason(exc)
+        if problem:
+            setting = "CITYDESK_REDIS_URL" if alias == "default" else f"RANKING_BACKENDS[{alias!r}]"
+            found.append(checks.Error(f"{setting}: {problem}", id="citydesk.rankings.E001"))
+    return found

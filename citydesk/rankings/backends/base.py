@@ -37,6 +37,10 @@ class RankingBackend:
         self.alias = alias
         self.options: dict[str, Any] = params.get("OPTIONS", {})
 
+    def problem(self) -> str | None:
+        """Why it cannot serve now (its server refuses), or None (checked at start-up)."""
+        return None
+
     def record(self, views: Sequence[View], now: float) -> int:
         """De-duplicate `views`, count the rest; returns how many counted. Atomic: a batch
         counts whole or not at all. `now` rolls the windows forward."""

@@ -14,6 +14,7 @@ must not be evicted: use a Redis with `maxmemory-policy noeviction` (the default
 from collections.abc import Sequence
 from typing import Any
 
+from citydesk.core import startup
 from citydesk.rankings.backends.base import (
     DEDUP_SECONDS,
     HOUR,
@@ -103,6 +104,17 @@ class RedisBackend(RankingBackend):
         self.client: Any = redis.Redis.from_url(self.options.get("URL", "redis://127.0.0.1:6379/0"))
         self.prefix: str = self.options.get("PREFIX", "citydesk:rank:")
         self._record = self.client.register_script(RECORD)
+
+    def problem(self) -> str | None:
+        import redis
+
+        try:
+            self.client.ping()
+        except redis.RedisError as exc:
+            address = self.client.connection_pool.connection_kwargs
+            where = f"{address.get('host')}:{address.get('port')}/{address.get('db', 0)}"
+            return f"Redis at {where} refused ({startup.reason(exc)})"
+        return None
 
     def record(self, views: Sequence[View], now: float) -> int:
         args: list[Any] = [

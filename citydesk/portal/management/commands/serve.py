@@ -16,6 +16,7 @@ from granian.constants import Interfaces, Loops, RuntimeModes
 from granian.log import LogLevels
 from granian.server import Server
 
+from citydesk.core import startup
 from citydesk.worker.embedded import embedded_worker
 
 
@@ -46,6 +47,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        startup.refuse_misconfiguration(self.stderr)
         executor = MigrationExecutor(connection)
         if executor.migration_plan(executor.loader.graph.leaf_nodes()):
             self.stderr.write("数据库尚未迁移 (run `citydesk migrate` first)")

@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from citydesk.core import startup
 from citydesk.feeds import tasks as feed_tasks
 from citydesk.worker import queue, scheduler
 
@@ -34,6 +35,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        startup.refuse_misconfiguration(self.stderr)
         executor = MigrationExecutor(connection)
         if executor.migration_plan(executor.loader.graph.leaf_nodes()):
             self.stderr.write("数据库尚未迁移 (run `citydesk migrate` first)")
