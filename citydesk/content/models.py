@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from citydesk.content.sanitize import clean_blocks
+from citydesk.core import shown
 from citydesk.core.urls import reverse
 
 
@@ -46,6 +47,7 @@ class Channel(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
+        shown.note(self)
         if self.kind == self.Kind.TOPICS:
             return reverse("portal:topic_list")
         return reverse("portal:channel", args=[self.slug])
@@ -68,6 +70,7 @@ class Person(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
+        shown.note(self)
         return reverse("portal:person", args=[self.slug])
 
 
@@ -84,6 +87,7 @@ class Tag(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
+        shown.note(self)
         return reverse("portal:tag", args=[self.slug])
 
 
@@ -162,6 +166,7 @@ class Topic(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
+        shown.note(self)
         return reverse("portal:topic", args=[self.slug])
 
 
@@ -295,6 +300,7 @@ class Article(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
+        shown.note(self)
         return reverse("portal:article", args=[self.pk])
 
     @property

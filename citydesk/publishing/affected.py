@@ -43,6 +43,7 @@ from citydesk.content.models import (
     TopicArticle,
 )
 from citydesk.content.signals import ArticleState
+from citydesk.core import shown
 from citydesk.core.urls import reverse
 from citydesk.publishing.cache import PageCache
 
@@ -187,9 +188,13 @@ class Affected:
     articles: dict[int, int] = field(default_factory=dict)
     # Every cached HTML page is stale (a change to the nav, which every page shows).
     every_page: bool = False
+    # Keys of content objects whose every showing is stale (core.shown), wherever it is:
+    # for shared caches only, which tag each response with what it shows (the local page
+    # cache cannot look them up; the rules above reach its pages).
+    objects: set[str] = field(default_factory=set)
 
     def __bool__(self) -> bool:
-        return bool(self.urls or self.lists or self.articles or self.every_page)
+        return bool(self.urls or self.lists or self.articles or self.every_page or self.objects)
 
     def add_article(self, article_id: int, page_count: int = 1) -> None:
         self.articles[article_id] = max(page_count, self.articles.get(article_id, 1))
@@ -209,6 +214,7 @@ class Affected:
         for article_id, count in other.articles.items():
             self.add_article(article_id, count)
         self.every_page = self.every_page or other.every_page
+        self.objects |= other.objects
 
     def resolve(self, cache: PageCache | None = None) -> list[str]:
         """Concrete URL paths: each list's and article's pages, found in the cache folder."""
@@ -400,6 +406,7 @@ def for_related_change(
     """What an edit (or creation: old None; deletion: new None) of a channel, topic, person
     or tag makes stale. `article_ids` are the live articles whose pages name it. `old` and
     `new` are its field values by attname; fields no page shows are ignored."""
+    pk = (new or old or {}).get("id")
     old, new = _watched(model, old), _watched(model, new)
     states = [s for s in (old, new) if s is not None]
     if not states:
@@ -415,6 +422,8 @@ def for_related_change(
     everything = set(fields) if changed is None else changed
     affected = Affected()
     if everything & ON_ARTICLE_PAGES[model]:
+        if pk is not None:  # every page that names it, the rules' or any other
+            affected.objects.add(shown.key(model._meta.model_name or "", pk))
         ids = list(article_ids)
         for pk in ids:
             affected.add_article(pk)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 
+from citydesk.core import shown
 from citydesk.publishing import health, http, keys
 from citydesk.publishing.cache import PageCache
 
@@ -50,10 +51,11 @@ class PageCacheMiddleware:
         # Taken before the view reads anything: a purge after this moment may be for
         # data the view read, and then the page must not be stored.
         started = time.time()
-        response = self.get_response(request)
+        with shown.recording() as objects:
+            response = self.get_response(request)
         if not is_cacheable(request, response):
             return response
-        keys.tag(request, response)  # for the shared caches in front, page cache or not
+        keys.tag(request, response, objects)  # for the shared caches in front, page cache or not
         if not getattr(settings, "CITYDESK_PAGE_CACHE", True):
             return response
         cache = PageCache()

@@ -54,14 +54,19 @@ def header_keys(response) -> set[str]:
     return set(response["Surrogate-Key"].split())
 
 
+def page_keys(response) -> set[str]:
+    """The keys that name pages (paths, html, all), not the objects shown."""
+    return {k for k in header_keys(response) if ":" not in k}
+
+
 @pytest.mark.django_db
 def test_a_later_page_carries_its_first_pages_key(stories):
     client = Client()
     story = stories[0]
     response = client.get(f"/a/{story.pk}/2/")
     assert response.status_code == 200
-    assert header_keys(response) == {f"/a/{story.pk}/", f"/a/{story.pk}/2/", "html", "all"}
-    assert header_keys(client.get("/suzhou/page/2/")) == {
+    assert page_keys(response) == {f"/a/{story.pk}/", f"/a/{story.pk}/2/", "html", "all"}
+    assert page_keys(client.get("/suzhou/page/2/")) == {
         "/suzhou/",
         "/suzhou/page/2/",
         "html",
@@ -69,8 +74,8 @@ def test_a_later_page_carries_its_first_pages_key(stories):
     }
     # A Chinese path as the header can carry it; the API's JSON is not an HTML page.
     tag = client.get(story.tags.get().get_absolute_url())
-    assert header_keys(tag) == {"/tag/%E5%8F%A4%E5%9F%8E%E4%BF%9D%E6%8A%A4/", "html", "all"}
-    assert header_keys(client.get(f"/api/v1/articles/{story.pk}/")) == {
+    assert page_keys(tag) == {"/tag/%E5%8F%A4%E5%9F%8E%E4%BF%9D%E6%8A%A4/", "html", "all"}
+    assert page_keys(client.get(f"/api/v1/articles/{story.pk}/")) == {
         f"/api/v1/articles/{story.pk}/",
         "all",
     }
@@ -80,10 +85,47 @@ def test_a_later_page_carries_its_first_pages_key(stories):
 
 
 @pytest.mark.django_db
+def test_each_response_names_the_objects_it_shows(stories, settings):
+    client = Client()
+    story, suzhou = stories[0], Channel.objects.get(slug="suzhou")
+    tag = story.tags.get()
+    nav = {
+        f"channel:{pk}"
+        for pk in Channel.objects.filter(in_nav=True, parent=None).values_list("pk", flat=True)
+    }
+    assert nav and f"channel:{suzhou.pk}" in nav
+
+    def objects(path: str) -> set[str]:
+        return header_keys(client.get(path)) - page_keys(client.get(path))
+
+    # The article, its channel and tag, and the nav's channels, on each page of it.
+    shown = {f"article:{story.pk}", f"tag:{tag.pk}"} | nav
+    assert objects(f"/a/{story.pk}/") == shown == objects(f"/a/{story.pk}/2/")
+    # Its document names what its ninjs names.
+    assert objects(f"/api/v1/articles/{story.pk}/") == {
+        f"article:{story.pk}", f"channel:{suzhou.pk}", f"tag:{tag.pk}",
+    }  # fmt: skip
+    # Each list page names the articles it lists, and no other.
+    first = {f"article:{s.pk}" for s in stories[:5]}
+    assert objects("/suzhou/") == first | nav
+    assert objects("/suzhou/page/2/") == {f"article:{s.pk}" for s in stories[5:]} | nav
+    assert objects(tag.get_absolute_url()) == {f"article:{story.pk}"} | nav
+    # Past the limit a response names pages only (the rules reach it).
+    settings.CITYDESK_PAGE_SIZE = 20
+    keys.MAX_OBJECT_KEYS, limit = len(stories) + len(nav) - 1, keys.MAX_OBJECT_KEYS
+    try:
+        assert objects("/suzhou/") == set()
+    finally:
+        keys.MAX_OBJECT_KEYS = limit
+
+
+@pytest.mark.django_db
 def test_cloudflare_takes_a_comma_separated_list(stories, settings):
     settings.CITYDESK_SURROGATE_KEY_HEADER = "Cache-Tag"
     response = Client().get("/suzhou/page/2/")
-    assert response["Cache-Tag"] == "/suzhou/,/suzhou/page/2/,all,html"
+    tags = response["Cache-Tag"].split(",")
+    assert {"/suzhou/", "/suzhou/page/2/", "all", "html", f"article:{stories[5].pk}"} <= set(tags)
+    assert " " not in response["Cache-Tag"]
     assert "Surrogate-Key" not in response
     settings.CITYDESK_SURROGATE_KEY_HEADER = ""
     assert "Cache-Tag" not in Client().get("/suzhou/")
@@ -99,6 +141,8 @@ def test_a_change_purges_the_keys_of_the_pages_it_made_stale(stories):
     # Its pages, its API document, and the lists that show its title (each list's first
     # page stands for all its pages).
     assert {f"/a/{story.pk}/", f"/api/v1/articles/{story.pk}/", "/", "/suzhou/"} <= found
+    # And wherever else it is shown, by its own key.
+    assert f"article:{story.pk}" in found and f"article:{stories[1].pk}" not in found
     assert f"/a/{stories[1].pk}/" not in found and keys.EVERY_HTML_PAGE not in found
     nav = affected.Affected(every_page=True)
     assert keys.for_affected(nav) == [keys.EVERY_HTML_PAGE]
@@ -195,6 +239,35 @@ def test_varnish_purges_exactly_the_stale_pages_by_key(varnish_front, stories):
     for path in (paths[2], paths[6]):
         response, _ = fetch(port, path)
         assert response.getheader("X-Cache") == "HIT", path
+
+
+@pytest.mark.django_db(transaction=True)
+def test_varnish_purges_every_response_that_shows_an_object(varnish_front, stories):
+    port = varnish_front
+    story, last = stories[0], stories[7]
+    shows = [
+        "/",
+        "/suzhou/",
+        f"/a/{story.pk}/",
+        f"/a/{story.pk}/2/",
+        f"/api/v1/articles/{story.pk}/",
+    ]
+    others = ["/suzhou/page/2/", f"/a/{last.pk}/", f"/api/v1/articles/{last.pk}/"]
+    for path in shows + others:
+        assert cached(port, path) == "HIT", path
+    HttpPurgeBackend(settings_servers()).purge_keys([f"article:{story.pk}"])
+    for path in shows:
+        response, _ = fetch(port, path)
+        assert response.getheader("X-Cache") == "MISS", path
+    for path in others:
+        response, _ = fetch(port, path)
+        assert response.getheader("X-Cache") == "HIT", path
+
+
+def settings_servers() -> dict:
+    from django.conf import settings
+
+    return settings.PURGE_BACKENDS[0]["OPTIONS"]
 
 
 @pytest.mark.django_db(transaction=True)
