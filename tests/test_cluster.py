@@ -110,6 +110,11 @@ import json, time
 from django.utils import timezone
 from citydesk.content import actions
 from citydesk.content.models import Article
+# One in another channel first, so the publish is timed in a warm process (imports,
+# connections), as a node's newsroom is.
+actions.create_article(actions.ArticleData(title="预热稿件", body=[{{"type": "paragraph",
+    "text": "预热。"}}], channels=["guonei"], published_at=timezone.now()),
+    status=Article.Status.PUBLISHED)
 start = time.time()
 article = actions.create_article(actions.ArticleData(
     title={title!r}, body=[{{"type": "paragraph", "text": "集群里发布的稿件。"}}],
@@ -151,14 +156,12 @@ def test_a_publish_is_live_through_varnish_and_on_every_node_within_a_second(clu
     assert set(seen) == {ports.varnish, *ports.nodes}
     # The editor's process purged Varnish by key before the publish returned, so every
     # reader sees it within one request after that (readers on the nodes often before).
-    worst = max(seen.values()) - done["at"]
+    worst = max(seen.values()) - done["start"]
     print(
-        f"live everywhere {worst * 1000:.0f} ms after the publish returned,"
-        f" {(max(seen.values()) - done['start']) * 1000:.0f} ms after it began"
+        f"live everywhere {worst * 1000:.0f} ms after the publish began,"
+        f" {(max(seen.values()) - done['at']) * 1000:.0f} ms after it returned"
     )
-    # The target is 1 s (measured well under it: the note and docs/benchmarks.md); the
-    # margin is for a CI machine busy with the other tests at the same time.
-    assert worst < 3.0, f"live everywhere {worst:.2f} s after the publish returned"
+    assert worst < 1.0, f"live everywhere {worst:.2f} s after the publish began"
     for port in (ports.varnish, *ports.nodes):
         status, _, body = get(port, f"/a/{done['id']}/")
         assert status == 200 and title in body
@@ -241,11 +244,34 @@ def group_pids(pgid: int) -> set[int]:
     return found
 
 
+SCHEDULE = """
+import json, time
+from datetime import timedelta
+from django.utils import timezone
+from citydesk.content import actions
+from citydesk.content.models import Article
+base = time.time()
+start = timezone.now() + timedelta(seconds=4)
+made = [actions.create_article(actions.ArticleData(
+    title=f"定时发布{{n}}-{{base}}", body=[{{"type": "paragraph", "text": "定时。"}}],
+    channels=["suzhou"], published_at=start + timedelta(seconds=0.2 * n)),
+    status=Article.Status.PUBLISHED) for n in range({count})]
+assert all(a.status == Article.Status.SCHEDULED for a in made)
+print(json.dumps({{"at": start.timestamp(), "articles": {{a.pk: a.title for a in made}}}}))
+"""
+
+
 def test_killing_a_node_under_load_fails_only_requests_in_flight(cluster):
+    """kill -9 of node 1 (its server and worker) while readers read through Varnish and
+    both nodes' schedulers publish articles due every 0.2 s across the kill."""
     script, base, ports = cluster
     node1 = int((base / "node1.pid").read_text())
     # A task node 1's worker holds when the node dies.
     claimed = json.loads(on_node(script, base, ports, CLAIM.format(pids=group_pids(node1))))
+    for _ in range(2):
+        status, headers, _ = get(ports.varnish, "/suzhou/")
+    assert headers["X-Cache"] == "HIT"
+    scheduled = json.loads(on_node(script, base, ports, SCHEDULE.format(count=15)))
     results: list[tuple[float, int]] = []
     stop = threading.Event()
 
@@ -261,7 +287,8 @@ def test_killing_a_node_under_load_fails_only_requests_in_flight(cluster):
     threads = [threading.Thread(target=reader) for _ in range(4)]
     for thread in threads:
         thread.start()
-    time.sleep(2)
+    # Mid-way through the publishes (each node publishes what it finds due first).
+    time.sleep(max(2.0, scheduled["at"] + 1.5 - time.time()))
     killed_at = time.monotonic()
     os.killpg(node1, signal.SIGKILL)
     time.sleep(4)
@@ -275,6 +302,20 @@ def test_killing_a_node_under_load_fails_only_requests_in_flight(cluster):
     print(f"node killed under load: {len(results)} requests, {len(failures)} failed")
     # At most the requests that were in flight on the killed node (one a reader).
     assert len(failures) <= len(threads), failures
+
+    # No publish is lost: every scheduled article is live, and on its list through
+    # Varnish (its purge ran, wherever the publish happened).
+    deadline = time.time() + 15
+    while True:
+        status, _, body = get(ports.varnish, "/suzhou/")
+        missing = [title for title in scheduled["articles"].values() if title not in body]
+        if status == 200 and not missing:
+            break
+        assert time.time() < deadline, f"not live through Varnish: {missing}"
+        time.sleep(0.5)
+    for pk, title in scheduled["articles"].items():
+        status, _, body = get(ports.varnish, f"/a/{pk}/")
+        assert status == 200 and title in body
 
     # Node 2's worker puts the dead worker's task back and runs it (core.tasks.LEASE is
     # for a claimant on another host; on this one a dead pid is known at once).
