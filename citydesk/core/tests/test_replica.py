@@ -114,6 +114,17 @@ def test_a_readers_page_reads_the_replica_once_it_has_caught_up(standby):
     assert asked.captured_queries == []
 
 
+def test_a_readers_search_reads_the_replica_too(standby):
+    article = story("副本检索的稿件")
+    from citydesk.search.actions import index_articles
+
+    index_articles([article.pk])  # as the follow-up does
+    body, primary, standby_sql = read("/search/?q=副本检索")
+    assert f'href="{article.get_absolute_url()}"' in body  # its title is highlighted
+    searched = [sql for sql in standby_sql if "search_document" in sql]
+    assert searched and not any("search_document" in sql for sql in primary)
+
+
 def test_a_lagging_replica_is_skipped_so_an_edit_shows_at_once(standby, settings):
     article = story()
     read(article.get_absolute_url())

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorWrapper
 
+from citydesk.core import replica
 from citydesk.core.text import Query
 
 SECONDS_PER_DAY = 86_400
@@ -120,6 +121,14 @@ class SearchBackend:
     def connection(self) -> BaseDatabaseWrapper:
         return connections[self.using]
 
+    @property
+    def reader(self) -> BaseDatabaseWrapper:
+        """The connection searches read: the replica's in a reader's request that reads
+        it (core.replica), as the rest of its page does; the index's own otherwise."""
+        if self.using == DEFAULT_DB_ALIAS:
+            return connections[replica.reading()]
+        return self.connection
+
     def is_usable(self) -> bool:
         return self.connection.vendor == self.vendor
 
@@ -161,7 +170,7 @@ class SearchBackend:
         """
         if query.is_empty:
             return Results(total=0)
-        with self.connection.cursor() as cursor:
+        with self.reader.cursor() as cursor:
             matcher = self.matcher(cursor, query, filters, title_only=title_only)
             if sort == "relevance" and matcher.sources == 2:
                 return self._fragments_and_words(matcher, limit, offset, count, title_only)
