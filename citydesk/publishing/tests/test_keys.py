@@ -328,6 +328,21 @@ def test_a_nav_change_purges_every_html_page_and_no_api_document(varnish_front, 
 
 
 @pytest.mark.django_db(transaction=True)
+def test_varnish_keeps_fragments_for_their_max_age_by_full_url(varnish_front, stories):
+    port = varnish_front
+    story = stories[0]
+    related = f"/fragments/related/{story.pk}/"
+    picks = f"/fragments/picks/?exclude={story.pk}"
+    for path in (related, picks, "/fragments/hot/"):
+        assert cached(port, path) == "HIT", path
+        response, _ = fetch(port, path)
+        assert response.getheader("Cache-Control") == "public, max-age=30"
+    # Another query string is another fragment.
+    response, _ = fetch(port, f"/fragments/picks/?exclude={story.pk + 1}")
+    assert response.getheader("X-Cache") == "MISS"
+
+
+@pytest.mark.django_db(transaction=True)
 def test_varnish_passes_the_newsroom_and_ignores_a_query_string(varnish_front, stories):
     port = varnish_front
     for _ in range(2):
