@@ -17,7 +17,11 @@ REQUESTS = Counter(
     "miss (rendered and written to the cache), render (rendered, not cacheable)",
     ["type", "cache"],
 )
-PURGES = Counter("citydesk_purged_urls", "URLs purged, by result (ok, failed)", ["result"])
+PURGES = Counter(
+    "citydesk_purged_urls",
+    "URLs purged (or keys, for a purge by key alone), by result (ok, failed)",
+    ["result"],
+)
 TASKS = Counter(
     "citydesk_tasks", "Follow-up tasks run, by result (ok, retry, failed, gone)", ["result"]
 )

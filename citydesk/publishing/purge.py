@@ -32,6 +32,8 @@ def purge_urls(
     if not paths and not tags:
         return paths
     backends = [b for b in purge_backends.all() if b.by_key or not by_key_only]
+    # What the counters count: the URLs, or the keys when only keys are purged.
+    amount, what = (len(tags), "keys") if by_key_only else (len(paths), "URLs")
     failed = []
     for backend in backends:
         started = time.perf_counter()
@@ -52,9 +54,9 @@ def purge_urls(
                 (time.perf_counter() - started) * 1000,
             )
     if failed:
-        metrics.count(metrics.PURGES, "failed", amount=len(paths))
-        raise PurgeFailed(f"{len(paths)} URLs not purged by " + "; ".join(failed))
-    metrics.count(metrics.PURGES, "ok", amount=len(paths))
+        metrics.count(metrics.PURGES, "failed", amount=amount)
+        raise PurgeFailed(f"{amount} {what} not purged by " + "; ".join(failed))
+    metrics.count(metrics.PURGES, "ok", amount=amount)
     return tags if by_key_only else paths
 
 

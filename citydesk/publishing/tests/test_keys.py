@@ -12,6 +12,7 @@ from django.utils import timezone
 from citydesk.content import actions
 from citydesk.content.actions import ArticleData
 from citydesk.content.models import Article, Channel
+from citydesk.core import metrics
 from citydesk.core.testing import QuietHandler, free_port, http_server, require_service
 from citydesk.portal.tests.served import fetch
 from citydesk.publishing import affected, keys, varnish
@@ -292,7 +293,9 @@ def test_the_keys_are_purged_again_once_no_older_render_can_be_under_way(varnish
     assert f"/a/{story.pk}/" in purged and "/suzhou/" in purged
     # Whatever Varnish took in meanwhile goes.
     assert cached(port, f"/a/{story.pk}/") == "HIT"
+    counted = metrics.PURGES.labels("ok")._value.get()
     assert tasks.purge_keys_again.call(purged) == len(purged)
+    assert metrics.PURGES.labels("ok")._value.get() == counted + len(purged)  # the keys
     response, _ = fetch(port, f"/a/{story.pk}/")
     assert response.getheader("X-Cache") == "MISS"
 
