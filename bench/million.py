@@ -23,10 +23,14 @@ Phases (`--phases`, default all; each reuses what the last left in var/million):
   measure   `citydesk serve` on the database, page cache off: renders of random article
             and list pages (cache misses), reader searches, the newsroom's article list
             (in-process, a logged-in chief editor), sitemaps walked to the end, table and
-            index sizes, memory of each process
+            index sizes, memory of each process; then publish-to-live, with the page
+            cache on: pages cached, an article published, until each shows it
 
     .venv/bin/python bench/million.py --articles 1000000 \\
         --database-url postgresql://citydesk:citydesk@127.0.0.1:5432/citydesk_million
+
+The database is dropped and made again: name one of its own. Without a URL (as in
+`make bench`) it is skipped.
 """
 
 import argparse
@@ -488,12 +492,19 @@ def mb(sizes: dict[str, float]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=1_000_000)
-    parser.add_argument("--database-url", required=True)
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("CITYDESK_BENCH_POSTGRES_URL", ""),
+        help="a database this may drop and create (default $CITYDESK_BENCH_POSTGRES_URL)",
+    )
     parser.add_argument("--phases", default="generate,import,measure")
     parser.add_argument("--rounds", type=int, default=400, help="article renders to time")
     args = parser.parse_args()
     if not all((CORPUS / name).exists() for name in FILES):
         print("skipped: ../shared/data/corpus is absent")
+        return 0
+    if not args.database_url:  # hours of work: only when asked for (`make bench` too)
+        print("skipped: give --database-url or set CITYDESK_BENCH_POSTGRES_URL")
         return 0
     phases = args.phases.split(",")
     saved = STATE / "results.json"
