@@ -110,6 +110,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "citydesk.core.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "citydesk.api.middleware.HeadAsGetMiddleware",  # the API's HEAD, as its GET
     # ETag/304 for pages Django renders; above the page cache so it sees the file's ETag.
     "django.middleware.http.ConditionalGetMiddleware",
     "citydesk.publishing.middleware.PageCacheMiddleware",

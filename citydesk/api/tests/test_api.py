@@ -200,6 +200,18 @@ def test_responses_carry_an_etag_and_answer_304(client, settings):
     assert changed.status_code == 200
 
 
+def test_head_answers_as_get_without_the_body(client, settings):
+    settings.CITYDESK_PAGE_CACHE = False
+    article = publish("新闻")
+    for path in (f"{API}/articles/{article.pk}/", f"{API}/channels/", f"{API}/articles/?limit=2"):
+        got, head = client.get(path), client.head(path)
+        assert head.status_code == 200 and head.content == b"", path
+        assert head["Content-Length"] == str(len(got.content)) and head["ETag"] == got["ETag"]
+    assert client.head(f"{API}/articles/{article.pk + 1000}/").status_code == 404
+    # Writes stay writes: HEAD is never a POST.
+    assert client.head(f"{API}/drafts/").status_code == 405
+
+
 def test_cors_is_open_to_configured_origins_only(client, settings):
     settings.CORS_ALLOWED_ORIGINS = ["https://app.example.com"]
     allowed = client.get(f"{API}/channels/", HTTP_ORIGIN="https://app.example.com")
