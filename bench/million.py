@@ -497,8 +497,11 @@ def main() -> int:
         default=os.environ.get("CITYDESK_BENCH_POSTGRES_URL", ""),
         help="a database this may drop and create (default $CITYDESK_BENCH_POSTGRES_URL)",
     )
-    parser.add_argument("--phases", default="generate,import,measure")
+    parser.add_argument(
+        "--phases", default="generate,import,measure", help="none of them: report again"
+    )
     parser.add_argument("--rounds", type=int, default=400, help="article renders to time")
+    parser.add_argument("--note", help="a sentence for the report (kept for later runs)")
     args = parser.parse_args()
     if not all((CORPUS / name).exists() for name in FILES):
         print("skipped: ../shared/data/corpus is absent")
@@ -509,6 +512,8 @@ def main() -> int:
     phases = args.phases.split(",")
     saved = STATE / "results.json"
     results = json.loads(saved.read_text()) if saved.exists() else {}
+    if args.note is not None:
+        results["note"] = args.note
     source = STATE / "articles.jsonl"
     if "generate" in phases:
         source = generate(args.articles)
