@@ -406,7 +406,7 @@ def for_related_change(
     """What an edit (or creation: old None; deletion: new None) of a channel, topic, person
     or tag makes stale. `article_ids` are the live articles whose pages name it. `old` and
     `new` are its field values by attname; fields no page shows are ignored."""
-    pk = (new or old or {}).get("id")
+    object_id = (new or old or {}).get("id")
     old, new = _watched(model, old), _watched(model, new)
     states = [s for s in (old, new) if s is not None]
     if not states:
@@ -422,8 +422,8 @@ def for_related_change(
     everything = set(fields) if changed is None else changed
     affected = Affected()
     if everything & ON_ARTICLE_PAGES[model]:
-        if pk is not None:  # every page that names it, the rules' or any other
-            affected.objects.add(shown.key(model._meta.model_name or "", pk))
+        if object_id is not None:  # every page that names it, the rules' or any other
+            affected.objects.add(shown.key(model._meta.model_name or "", object_id))
         ids = list(article_ids)
         for pk in ids:
             affected.add_article(pk)

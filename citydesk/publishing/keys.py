@@ -22,8 +22,8 @@ cache node without anyone knowing it was cached.
 A response that shows more than MAX_OBJECT_KEYS objects (a month's sitemap) carries its
 path keys only, to keep the header within what caches accept; the rules reach it.
 
-Keys are percent-encoded paths: no space or comma, the separators of xkey, Fastly's
-Surrogate-Key and Cloudflare's Cache-Tag.
+Keys are percent-encoded paths, `model:id` or a word: no space or comma, the separators of
+xkey, Fastly's Surrogate-Key and Cloudflare's Cache-Tag.
 """
 
 from urllib.parse import quote
