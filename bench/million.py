@@ -58,7 +58,7 @@ from _report import free_port, machine, percentile, write_section  # noqa: E402
 CORPUS = ROOT.parent / "shared" / "data" / "corpus"
 FILES = ["xwlb_2012-2026_articles.jsonl.xz", "sina_2018_articles.jsonl.xz"]
 STATE = ROOT / "var" / "million"
-HEADING = "## 1,000,000 articles on PostgreSQL (`bench/million.py`)"
+HEADING = "## Many articles on PostgreSQL (`bench/million.py`)"
 VARIANTS = ["", "【快讯】", "【综述】", "【聚焦】", "【观察】", "【追踪】", "【回顾】", "【特写】",
             "【解读】", "【现场】", "【视点】", "【权威发布】", "【深度】", "【关注】"]  # fmt: skip
 SEARCHES = ["苏州", "经济", "习近平", "人工智能", "高质量发展", "乡村振兴", "一带一路",
