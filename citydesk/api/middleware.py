@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponseBase
 
-PREFIX = "/api/"
+from citydesk.publishing.http import API_PREFIX
 
 
 class HeadAsGetMiddleware:
@@ -17,15 +17,17 @@ class HeadAsGetMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        if request.method != "HEAD" or not request.path.startswith(PREFIX):
+        if request.method != "HEAD" or not request.path_info.startswith(API_PREFIX):
             return self.get_response(request)
         request.method = "GET"
         try:
             response = self.get_response(request)
         finally:
             request.method = "HEAD"
-        if not response.streaming:
-            body: bytes = response.content  # type: ignore[attr-defined]
-            response["Content-Length"] = str(len(body))
+        # The GET's headers (CommonMiddleware gave it its Content-Length); no body, which
+        # servers drop for HEAD anyway. A 304 or 204 keeps the headers it was given.
+        if response.streaming:
+            response.streaming_content = []  # type: ignore[attr-defined]
+        else:
             response.content = b""  # type: ignore[attr-defined]
         return response

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.files.storage import default_storage
 from django.db import connection, connections
-from django.db.models import DateTimeField, Exists, Func, Model, OuterRef, Q, QuerySet
+from django.db.models import Exists, Func, Model, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -63,8 +63,13 @@ class Unindexed(Func):
         return self.as_sql(compiler, connection, template="+%(expressions)s", **extra)
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        noop = "+ interval '0'" if isinstance(self.output_field, DateTimeField) else "|| ''"
-        return self.as_sql(compiler, connection, template=f"(%(expressions)s {noop})", **extra)
+        kind = self.output_field.get_internal_type()
+        noop = {"DateTimeField": "+ interval '0'", "CharField": "|| ''", "TextField": "|| ''"}
+        if kind not in noop:
+            raise TypeError(f"Unindexed has no no-op for a {kind} on PostgreSQL")
+        return self.as_sql(
+            compiler, connection, template=f"(%(expressions)s {noop[kind]})", **extra
+        )
 
 
 class SortedAfter(Unindexed):
@@ -76,7 +81,7 @@ class SortedAfter(Unindexed):
 
 
 def live_among(ids: QuerySet[Any] | list[int]) -> QuerySet[Article]:
-    """Live articles with their ids in `ids` (a few thousand at most, or a subquery).
+    """Live articles with their ids in `ids` (up to SMALL_LIST, or a subquery of as many).
 
     SQLite's planner answers "status = published" from the (status, published_at) index,
     scanning every live article and testing each against `ids` (~15 ms at 87,000), and

@@ -17,10 +17,9 @@ REQUESTS = Counter(
     "miss (rendered and written to the cache), render (rendered, not cacheable)",
     ["type", "cache"],
 )
-PURGES = Counter(
-    "citydesk_purged_urls",
-    "URLs purged (or keys, for a purge by key alone), by result (ok, failed)",
-    ["result"],
+PURGES = Counter("citydesk_purged_urls", "URLs purged, by result (ok, failed)", ["result"])
+PURGED_KEYS = Counter(
+    "citydesk_purged_keys", "Surrogate keys purged from shared caches, by result", ["result"]
 )
 TASKS = Counter(
     "citydesk_tasks", "Follow-up tasks run, by result (ok, retry, failed, gone)", ["result"]

@@ -266,18 +266,20 @@ def for_article_change(before: ArticleState | None, after: ArticleState | None) 
     its draft was filed under.
     """
     states = [s for s in (before, after) if s is not None]
-    shown = [s for s in states if s.live]
-    if not shown:
+    live = [s for s in states if s.live]
+    if not live:
         return Affected()
     affected = Affected()
     affected.add_article(states[0].article_id, max(s.page_count for s in states))
+    # Wherever else it is shown (a shared cache tags each response with what it shows).
+    affected.objects.add(shown.key("article", states[0].article_id))
     affected.update(
         _lists_and_feeds(
-            channel_ids=set().union(*(s.channel_ids for s in shown)),
-            topic_ids=set().union(*(s.topic_ids for s in shown)),
-            person_ids=set().union(*(s.person_ids for s in shown)),
-            tag_ids=set().union(*(s.tag_ids for s in shown)),
-            published=[s.published_at for s in shown],
+            channel_ids=set().union(*(s.channel_ids for s in live)),
+            topic_ids=set().union(*(s.topic_ids for s in live)),
+            person_ids=set().union(*(s.person_ids for s in live)),
+            tag_ids=set().union(*(s.tag_ids for s in live)),
+            published=[s.published_at for s in live],
         )
     )
     return affected
@@ -402,11 +404,11 @@ def for_related_change(
     old: dict[str, Any] | None,
     new: dict[str, Any] | None,
     article_ids: Iterable[int],
+    object_id: int | None = None,
 ) -> Affected:
     """What an edit (or creation: old None; deletion: new None) of a channel, topic, person
     or tag makes stale. `article_ids` are the live articles whose pages name it. `old` and
     `new` are its field values by attname; fields no page shows are ignored."""
-    object_id = (new or old or {}).get("id")
     old, new = _watched(model, old), _watched(model, new)
     states = [s for s in (old, new) if s is not None]
     if not states:

@@ -62,14 +62,16 @@ def _compress(body: bytes) -> dict[str, bytes]:
 
 class PageCache:
     def __init__(self, root: Path | str | None = None) -> None:
-        self.root = Path(root if root is not None else settings.PAGE_CACHE_DIR)
+        # Normalised once, so a path made under it is normalised too.
+        self.root = Path(os.path.normpath(root if root is not None else settings.PAGE_CACHE_DIR))
 
     def path_for(self, url_path: str) -> Path | None:
         """The file for a URL path, or None when the path may not be cached.
 
         `url_path` is the decoded path (Django's request.path, nginx's $uri). Anything
         that could step outside the cache folder or that a file system cannot name is
-        refused, so no URL can write elsewhere.
+        refused, so no URL can write elsewhere. (The folder must be the app's alone: a
+        link someone else puts in it is followed.)
         """
         if not url_path.startswith("/") or len(url_path.encode()) > MAX_PATH_BYTES:
             return None
@@ -84,10 +86,7 @@ class PageCache:
         # No segment is empty or starts with ".", so none is "..": the path is inside the
         # root as written. (Not resolved on disk: a realpath per URL, a stat per folder,
         # was most of a bulk import's purge; the app makes no links in the cache.)
-        path = self.root.joinpath(*directories, name)
-        if os.path.normpath(path) != str(path):
-            return None
-        return path
+        return self.root.joinpath(*directories, name)
 
     def write(self, url_path: str, body: bytes, *, rendered_since: float) -> bool:
         """Store a page rendered from data read at or after `rendered_since` (time.time()).

@@ -15,12 +15,12 @@ A change's purge (`for_affected`) names the same keys, from the rules in `affect
 article's first page (every page of it goes) and its API document, each list's first page
 (every cached page of the list goes, where the local page cache has to list its folder to
 find them), each other URL, and `html` when every page is stale; and the keys of the
-articles changed (`article:26`: wherever they are shown, beyond the rules' lists) and of a
-renamed channel, person, tag or topic. So one key purge reaches a list's page 40 on every
-cache node without anyone knowing it was cached.
+article changed (`article:26`: wherever it is shown, beyond the rules' lists) and of a
+renamed channel, person or tag (a topic's pages are reached by their paths). So one key
+purge reaches a list's page 40 on every cache node without anyone knowing it was cached.
 
-A response that shows more than MAX_OBJECT_KEYS objects (a month's sitemap) carries its
-path keys only, to keep the header within what caches accept; the rules reach it.
+A response that shows more than MAX_OBJECT_KEYS objects (the news sitemap's thousand)
+carries its path keys only, to keep the header within what caches accept; the rules reach it.
 
 Keys are percent-encoded paths, `model:id` or a word: no space or comma, the separators of
 xkey, Fastly's Surrogate-Key and Cloudflare's Cache-Tag.
@@ -31,7 +31,6 @@ from urllib.parse import quote
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 
-from citydesk.core import shown
 from citydesk.publishing import affected, http
 
 EVERY_HTML_PAGE = "html"
@@ -75,9 +74,7 @@ def for_affected(change: affected.Affected) -> list[str]:
     for article_id in change.articles:
         paths.add(affected.ARTICLE.url(pk=article_id) or "")
         paths.add(affected.API_ARTICLE.url(article_id=article_id) or "")
-    found = {key(path) for path in paths if path}
-    found |= {shown.key("article", article_id) for article_id in change.articles}
-    found |= change.objects
+    found = {key(path) for path in paths if path} | change.objects
     if change.every_page:
         found.add(EVERY_HTML_PAGE)
     return sorted(found)

@@ -32,31 +32,34 @@ def purge_urls(
     if not paths and not tags:
         return paths
     backends = [b for b in purge_backends.all() if b.by_key or not by_key_only]
-    # What the counters count: the URLs, or the keys when only keys are purged.
-    amount, what = (len(tags), "keys") if by_key_only else (len(paths), "URLs")
+    sent_keys = sent_urls = False
     failed = []
     for backend in backends:
         started = time.perf_counter()
+        what = f"{len(tags)} keys" if backend.by_key else f"{len(paths)} URLs"
         try:
             if backend.by_key:
                 if tags:
+                    sent_keys = True
                     backend.purge_keys(tags)
             elif paths:
+                sent_urls = True
                 backend.purge(paths)
         except Exception as exc:
-            logger.warning("%r failed to purge %d URLs: %s", backend, len(paths), exc)
+            logger.warning("%r failed to purge %s: %s", backend, what, exc)
             failed.append(f"{backend!r}: {exc}")
         else:
             logger.debug(
-                "%r purged %d URLs in %.1f ms",
-                backend,
-                len(paths),
-                (time.perf_counter() - started) * 1000,
+                "%r purged %s in %.1f ms", backend, what, (time.perf_counter() - started) * 1000
             )
+    result = "failed" if failed else "ok"
+    if sent_urls:
+        metrics.count(metrics.PURGES, result, amount=len(paths))
+    if sent_keys:
+        metrics.count(metrics.PURGED_KEYS, result, amount=len(tags))
     if failed:
-        metrics.count(metrics.PURGES, "failed", amount=amount)
-        raise PurgeFailed(f"{amount} {what} not purged by " + "; ".join(failed))
-    metrics.count(metrics.PURGES, "ok", amount=amount)
+        what = f"{len(tags)} keys" if by_key_only else f"{len(paths)} URLs"
+        raise PurgeFailed(f"{what} not purged by " + "; ".join(failed))
     return tags if by_key_only else paths
 
 

@@ -51,7 +51,7 @@ def purge_related_change(
     related = apps.get_model(model)
     if related not in affected.WATCHED:
         return 0
-    return _purge(affected.for_related_change(related, before, after, article_ids))
+    return _purge(affected.for_related_change(related, before, after, article_ids, instance_id))
 
 
 # A render that read the old data before a change committed and finished after its purge

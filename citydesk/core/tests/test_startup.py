@@ -89,7 +89,8 @@ def test_a_redis_that_refuses_the_password_is_refused(settings, guarded_redis, p
         assert rankings.startswith(f"CITYDESK_REDIS_URL: Redis at 127.0.0.1:{guarded_redis}/0")
         assert "AuthenticationError" in rankings
         assert cache.startswith("CITYDESK_CACHE_URL: Redis refused (AuthenticationError")
-        assert not any(password and password in m for m in found)  # never printed
+        if password:
+            assert not any(password in m for m in found)  # never printed
         good = f"redis://:right-password@127.0.0.1:{guarded_redis}/0"
         settings.RANKING_BACKENDS = {"default": {"BACKEND": "redis", "OPTIONS": {"URL": good}}}
         settings.CACHES = {
@@ -99,6 +100,35 @@ def test_a_redis_that_refuses_the_password_is_refused(settings, guarded_redis, p
         assert errors() == []
     finally:
         ranking_backends.reset()
+
+
+def test_a_misconfigured_backend_is_refused_and_an_unreachable_cdn_only_warned(
+    purge_settings, monkeypatch
+):
+    purge_settings.PURGE_BACKENDS = [{"BACKEND": VARNISH, "OPTIONS": {"SERVERS": "http://x"}}]
+    (message,) = errors()
+    assert message.startswith("CITYDESK_PURGE_BACKENDS: HttpPurgeBackend needs")
+    # A CDN's purge API on the internet that does not answer (made so here: this
+    # machine's network answers any address): a warning, the start goes on.
+    from citydesk.publishing.backends import http
+
+    def refused(*args, **kwargs):
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    monkeypatch.setattr(http.socket, "create_connection", refused)
+    purge_settings.PURGE_BACKENDS = [
+        {
+            "BACKEND": VARNISH,
+            "OPTIONS": {"SERVERS": ["https://1.1.1.1/purge", "http://127.0.0.1:9"]},
+        }
+    ]
+    purge_backends.reset()
+    (error,) = errors()
+    assert error == "CITYDESK_PURGE_BACKENDS: cannot reach http://127.0.0.1:9 (Connection refused)"
+    (warning,) = [p.msg for p in startup.problems() if not p.is_serious()]
+    assert warning == (
+        "CITYDESK_PURGE_BACKENDS: cannot reach https://1.1.1.1:443 (Connection refused) now"
+    )
 
 
 def test_serve_refuses_to_start_before_it_listens(tmp_path):

@@ -29,9 +29,10 @@ class PurgeBackend:
     def purge_keys(self, keys: list[str]) -> None:
         raise NotImplementedError
 
-    def unreachable(self) -> list[str]:
-        """The servers it cannot reach now, each with why (checked at start-up)."""
-        return []
+    def unreachable(self) -> tuple[list[str], list[str]]:
+        """The servers it cannot reach now, each with why (checked at start-up): those on
+        the site's own network (a cache tier), and those on the internet (a CDN's API)."""
+        return [], []
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"

@@ -17,6 +17,7 @@ node costs one timeout, not one per URL.
 """
 
 import http.client
+import ipaddress
 import socket
 from typing import Any
 from urllib.parse import urlsplit
@@ -57,15 +58,24 @@ class HttpPurgeBackend(PurgeBackend):
         batches = _batches(keys, self.key_header)
         self._everywhere([("", {self.key_header: batch}) for batch in batches])
 
-    def unreachable(self) -> list[str]:
-        found = []
+    def unreachable(self) -> tuple[list[str], list[str]]:
+        own: list[str] = []
+        public: list[str] = []
         for server in self.servers:
             port = server.port or (443 if server.scheme == "https" else 80)
+            where = f"{server.scheme}://{server.hostname}:{port}"  # no user:password
+            try:
+                found = socket.getaddrinfo(server.hostname, port, type=socket.SOCK_STREAM)
+            except OSError as exc:  # a name that does not resolve: a mistake, not an outage
+                own.append(f"{where} ({exc.strerror or exc})")
+                continue
             try:
                 socket.create_connection((server.hostname, port), timeout=self.timeout).close()
             except OSError as exc:
-                found.append(f"{server.geturl()} ({exc.strerror or exc})")
-        return found
+                addresses = [ipaddress.ip_address(str(a[4][0]).split("%")[0]) for a in found]
+                remote = any(address.is_global for address in addresses)
+                (public if remote else own).append(f"{where} ({exc.strerror or exc})")
+        return own, public
 
     def _everywhere(self, requests: list[tuple[str, dict[str, str]]]) -> None:
         failures = []
