@@ -181,6 +181,28 @@ def wait_for_port(
             time.sleep(0.02)
 
 
+@contextmanager
+def redis_server(folder: Path, *options: str) -> Iterator[int]:
+    """A redis-server of the tests' own on a free port (skipped when it is not
+    installed), nothing saved to disk; `options` are more of its flags. Yields the port."""
+    binary = shutil.which("redis-server")
+    require_service(
+        binary is not None, "redis-server is not installed (apt-get install redis-server)"
+    )
+    assert binary is not None
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(folder), *options],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        wait_for_port(port, process, "redis-server", seconds=10)
+        yield port
+    finally:
+        stop_process(process)
+
+
 def at_once(work: Callable[[], T], *, threads: int = 2, timeout: float = 120) -> list[T]:
     """Run `work` in `threads` threads that start together (a barrier), as several workers
     would; their results, in the order they finished. Each thread closes its connection."""

@@ -4,16 +4,13 @@ tested with the real standby in test_replica.py."""
 
 import json
 import os
-import shutil
 import socket
-import subprocess
-import time
 from collections.abc import Iterator
 
 import pytest
 
 from citydesk.core import startup
-from citydesk.core.testing import REPO_ROOT, free_port, require_service
+from citydesk.core.testing import free_port, redis_server, run_citydesk
 from citydesk.publishing.backends import purge_backends
 from citydesk.rankings import backends as ranking_backends
 
@@ -52,26 +49,8 @@ def test_an_unreachable_cache_server_is_refused_and_a_listening_one_is_not(purge
 @pytest.fixture(scope="module")
 def guarded_redis(tmp_path_factory) -> Iterator[int]:
     """A redis-server of our own that asks for a password."""
-    binary = shutil.which("redis-server")
-    require_service(binary is not None, "redis-server is not installed")
-    assert binary is not None
-    port = free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--requirepass", "right-password", "--dir", str(tmp_path_factory.mktemp("redis"))],
-        stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    deadline = time.monotonic() + 5
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            assert time.monotonic() < deadline, "redis-server did not start"
-            time.sleep(0.05)
-    yield port
-    process.terminate()
-    process.wait(timeout=10)
+    with redis_server(tmp_path_factory.mktemp("redis"), "--requirepass", "right-password") as port:
+        yield port
 
 
 @pytest.mark.parametrize("password", ["wrong-password", ""])
@@ -141,10 +120,7 @@ def test_serve_refuses_to_start_before_it_listens(tmp_path):
         ),
     }
     env.pop("CITYDESK_DATABASE_URL", None)  # its own empty SQLite: refused before migrating
-    started = subprocess.run(
-        [str(REPO_ROOT / ".venv" / "bin" / "citydesk"), "serve", "--port", str(port)],
-        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    started = run_citydesk(env, "serve", "--port", str(port), check=False, timeout=60)
     assert started.returncode == 1
     assert started.stderr.strip() == (
         f"拒绝启动: CITYDESK_PURGE_BACKENDS: cannot reach http://127.0.0.1:{dead}"
