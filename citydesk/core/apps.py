@@ -7,7 +7,10 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # Before any URLconf is read (apps are ready before the first request).
-        from citydesk.core import converters, replica
+        from django.db.backends.signals import connection_created
+
+        from citydesk.core import converters, pgtypes, replica
 
         converters.register()
+        connection_created.connect(pgtypes.adapt)
         del replica  # imported for its start-up check
