@@ -64,7 +64,11 @@ VARIANTS = ["", "【快讯】", "【综述】", "【聚焦】", "【观察】", 
 SEARCHES = ["苏州", "经济", "习近平", "人工智能", "高质量发展", "乡村振兴", "一带一路",
             "疫情防控", "足球", "手机", "教育改革", "新能源汽车", "长江经济带", "脱贫攻坚",
             "粤港澳大湾区", "碳达峰", "5G", "世界杯", "考研", "养老"]  # fmt: skip
-TARGETS = {"import": 1000.0, "render_p50": 10.0, "search_p95": 50.0, "newsroom_p95": 300.0}
+# The server's settings a bulk import depends on, reported with the results.
+SETTINGS = (
+    "'shared_buffers', 'max_wal_size', 'checkpoint_timeout', 'wal_compression',"
+    " 'maintenance_work_mem', 'work_mem', 'synchronous_commit'"
+)
 
 
 def corpus() -> list[dict[str, Any]]:
@@ -177,11 +181,21 @@ def import_phase(url: str, source: Path) -> dict[str, Any]:
                          env=env_for(url), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(2)
     ]  # fmt: skip
+    progress: list[tuple[float, int, int]] = []  # (seconds, articles, indexed), each minute
     try:
         start = time.perf_counter()
         # As an operator runs a bulk import: the follow-ups (index, purge) left to the
         # workers, which run beside it, instead of each batch waiting for its own.
-        citydesk(url, "import", "jsonl", str(source), CITYDESK_TASKS_AFTER_COMMIT="0")
+        importer = subprocess.Popen(
+            [sys.executable, "-m", "citydesk", "import", "jsonl", str(source)], cwd=ROOT,
+            env={**env_for(url), "CITYDESK_TASKS_AFTER_COMMIT": "0"}, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        while importer.poll() is None:
+            time.sleep(1)
+            if time.perf_counter() - start >= 60 * (len(progress) + 1):
+                progress.append((time.perf_counter() - start, *counts(url)))
+        if importer.returncode:
+            raise SystemExit(f"the import failed ({importer.returncode})")
         imported_at = time.perf_counter() - start
         waiting = (
             "SELECT count(*) FROM django_tasks_database_dbtaskresult"
@@ -194,12 +208,25 @@ def import_phase(url: str, source: Path) -> dict[str, Any]:
         for worker in workers:
             worker.terminate()
             worker.wait(timeout=60)
-    articles = int(psql(url, "SELECT count(*) FROM content_article")[0][0])
-    indexed = int(psql(url, "SELECT count(*) FROM search_document")[0][0])
+    articles, indexed = counts(url)
     psql(url, "VACUUM ANALYZE")
-    result = {"articles": articles, "indexed": indexed, "import_s": imported_at, "total_s": done_at}
+    settings = psql(
+        url, f"SELECT name, current_setting(name) FROM pg_settings WHERE name IN ({SETTINGS})"
+    )
+    result = {
+        "articles": articles, "indexed": indexed, "import_s": imported_at, "total_s": done_at,
+        "progress": progress, "settings": dict(settings),
+    }  # fmt: skip
     print(f"import: {result}", flush=True)
     return result
+
+
+def counts(url: str) -> tuple[int, int]:
+    row = psql(
+        url,
+        "SELECT (SELECT count(*) FROM content_article), (SELECT count(*) FROM search_document)",
+    )[0]
+    return int(row[0]), int(row[1])
 
 
 # Measuring ------------------------------------------------------------------------------
@@ -455,6 +482,12 @@ def report(results: dict[str, Any]) -> None:
             f"| sitemaps reach every article | all | {m['sitemap_urls']:,} of"
             f" {m['published']:,} published ({m['sitemap_s']:.0f} s to walk) |",
         ]
+    if imp.get("progress"):
+        steps = ", ".join(
+            f"{articles:,} ({indexed:,} indexed) at {seconds / 60:.0f} min"
+            for seconds, articles, indexed in imp["progress"][4::5]
+        )
+        rows.append(f"| import, on the way | | {steps} |")
     sizes = "\n".join(
         f"| {name} | {table} | {index} |" for name, table, index in m.get("sizes", [])
     )
@@ -465,10 +498,13 @@ def report(results: dict[str, Any]) -> None:
             f" at the start and the end of the measurements: {mb(m['rss_start'])} MB;"
             f" then {mb(m['rss_end'])} MB."
         )
+    server = ""
+    if imp.get("settings"):
+        server = " (" + ", ".join(f"{k} {v}" for k, v in sorted(imp["settings"].items())) + ")"
     section = f"""{HEADING}
 
 Measured by `bench/million.py` on {time.strftime("%Y-%m-%d")}: {machine()}; PostgreSQL 15
-on the same machine. {results.get("note", "")}
+on the same machine{server}. {results.get("note", "")}
 
 | what | target | measured |
 |---|---|---|
