@@ -8,6 +8,7 @@ import json
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.templatetags.static import static
@@ -51,10 +52,26 @@ if HTTPS:
 # pages the fronts serve (citydesk.publishing.http.security_headers). No inline script
 # runs: the pages' scripts are files; the editor's import map is let through by its hash
 # (citydesk.core.middleware). Styles may be inline (the admin's and the editor's are).
+# WeChat's share cards (citydesk.wechat): off until the 公众号's app id and secret are set.
+# Article pages then load the JS-SDK in WeChat's browser, signed by /wechat/jssdk/ (its
+# JS安全域名 in the 公众号's settings must name SITE_URL's host). The API and SDK
+# addresses are settings for tests and for WeChat's other regions.
+CITYDESK_WECHAT_APP_ID = os.environ.get("CITYDESK_WECHAT_APP_ID", "")
+CITYDESK_WECHAT_APP_SECRET = os.environ.get("CITYDESK_WECHAT_APP_SECRET", "")
+CITYDESK_WECHAT_API_URL = os.environ.get(
+    "CITYDESK_WECHAT_API_URL", "https://api.weixin.qq.com"
+).rstrip("/")
+CITYDESK_WECHAT_JSSDK_URL = os.environ.get(
+    "CITYDESK_WECHAT_JSSDK_URL", "https://res.wx.qq.com/open/js/jweixin-1.6.0.js"
+)
+_sdk = urlsplit(CITYDESK_WECHAT_JSSDK_URL)
+_WECHAT_SDK_ORIGIN = [f"{_sdk.scheme}://{_sdk.netloc}"] if CITYDESK_WECHAT_APP_ID else []
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'"],
+        # And WeChat's JS-SDK where share cards are on (its origin only).
+        "script-src": ["'self'", *_WECHAT_SDK_ORIGIN],
         "style-src": ["'self'", "'unsafe-inline'"],
         # Pictures and video may be a partner's (feeds keep their links): any origin.
         # Neither runs code; scripts, frames and connections stay on this site.
@@ -84,6 +101,7 @@ INSTALLED_APPS = [
     "citydesk.content",
     "citydesk.publishing",
     "citydesk.syndication",
+    "citydesk.wechat",
     "citydesk.portal",
     "citydesk.importers",
     "citydesk.demo",

@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("citydesk.recommend.urls")),
     path("", include("citydesk.rankings.urls")),
     path("search/", include("citydesk.search.urls")),
+    path("wechat/", include("citydesk.wechat.urls")),
     path("", include("citydesk.portal.urls")),
 ]
 

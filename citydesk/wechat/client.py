@@ -1,0 +1,127 @@
+"""WeChat's server API, as its documentation describes it: the access token
+(`/cgi-bin/token`) and the JS-SDK's jsapi_ticket (`/cgi-bin/ticket/getticket`), each kept
+in Django's cache until shortly before it expires (shared by every process and node where
+CITYDESK_CACHE_URL names a Redis: WeChat limits how often a token may be fetched, and a
+new one ends the old after five minutes), and the JS-SDK's signature.
+
+Written by hand: the two calls are plain GETs with JSON replies, and the Python WeChat
+SDKs (wechatpy and others) are unmaintained or bring far more than this needs.
+"""
+
+import hashlib
+import json
+import secrets
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+
+TIMEOUT_SECONDS = 5
+# Fetched again this long before WeChat says it expires: a page signed with a ticket
+# about to expire would fail in the reader's browser.
+MARGIN_SECONDS = 300
+# The access token is no longer valid (40001: invalid, 40014: not a token, 42001:
+# expired): fetched again once, then the call repeated.
+STALE_TOKEN = {40001, 40014, 42001}
+BUSY = -1  # "系统繁忙": try again later
+
+
+class WechatError(Exception):
+    """WeChat refused or did not answer; `code` is its errcode (None: no reply)."""
+
+    def __init__(self, message: str, code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def configured() -> bool:
+    return bool(settings.CITYDESK_WECHAT_APP_ID and settings.CITYDESK_WECHAT_APP_SECRET)
+
+
+def _get(path: str, params: dict[str, str]) -> dict[str, Any]:
+    url = f"{settings.CITYDESK_WECHAT_API_URL}{path}?{urllib.parse.urlencode(params)}"
+    request = urllib.request.Request(url, headers={"User-Agent": "citydesk"})
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+            raw = response.read(100_000)
+    except urllib.error.HTTPError as exc:
+        raise WechatError(f"WeChat answered HTTP {exc.code} to {path}") from exc
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        raise WechatError(f"WeChat did not answer {path}: {exc}") from exc
+    try:
+        reply = json.loads(raw)
+    except ValueError as exc:
+        raise WechatError(f"WeChat's reply to {path} is not JSON: {raw[:200]!r}") from exc
+    if not isinstance(reply, dict):
+        raise WechatError(f"WeChat's reply to {path} is not an object: {raw[:200]!r}")
+    code = reply.get("errcode", 0)
+    if code:
+        message = reply.get("errmsg", "")
+        busy = " (busy: try again later)" if code == BUSY else ""
+        raise WechatError(f"WeChat refused {path}: {code} {message}{busy}", code)
+    return reply
+
+
+def _key(name: str) -> str:
+    return f"wechat:{name}:{settings.CITYDESK_WECHAT_APP_ID}"
+
+
+def _kept(name: str, reply: dict[str, Any], field: str) -> str:
+    value = reply.get(field)
+    if not isinstance(value, str) or not value:
+        raise WechatError(f"WeChat's reply holds no {field}")
+    expires = int(reply.get("expires_in") or 7200)
+    cache.set(_key(name), value, max(60, expires - MARGIN_SECONDS))
+    return value
+
+
+def access_token(*, fresh: bool = False) -> str:
+    """The account's access token, from the cache unless `fresh`."""
+    if not fresh and (token := cache.get(_key("token"))):
+        return str(token)
+    reply = _get(
+        "/cgi-bin/token",
+        {
+            "grant_type": "client_credential",
+            "appid": settings.CITYDESK_WECHAT_APP_ID,
+            "secret": settings.CITYDESK_WECHAT_APP_SECRET,
+        },
+    )
+    return _kept("token", reply, "access_token")
+
+
+def jsapi_ticket() -> str:
+    """The JS-SDK's ticket, from the cache; a stale access token is fetched anew once."""
+    if ticket := cache.get(_key("ticket")):
+        return str(ticket)
+    try:
+        reply = _get("/cgi-bin/ticket/getticket", {"access_token": access_token(), "type": "jsapi"})
+    except WechatError as exc:
+        if exc.code not in STALE_TOKEN:
+            raise
+        fresh = access_token(fresh=True)
+        reply = _get("/cgi-bin/ticket/getticket", {"access_token": fresh, "type": "jsapi"})
+    return _kept("ticket", reply, "ticket")
+
+
+def signature(ticket: str, noncestr: str, timestamp: int, url: str) -> str:
+    """The JS-SDK's signature (附录1): SHA-1 of the four fields, sorted by name, joined
+    as key=value&..., with the page's URL as it is, less its fragment."""
+    text = f"jsapi_ticket={ticket}&noncestr={noncestr}&timestamp={timestamp}&url={url}"
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
+def share_config(url: str) -> dict[str, Any]:
+    """What the page passes to wx.config for `url`."""
+    noncestr = secrets.token_hex(8)
+    timestamp = int(time.time())
+    return {
+        "appId": settings.CITYDESK_WECHAT_APP_ID,
+        "timestamp": timestamp,
+        "nonceStr": noncestr,
+        "signature": signature(jsapi_ticket(), noncestr, timestamp, url),
+    }
