@@ -67,6 +67,7 @@ CITYDESK_WECHAT_JSSDK_URL = os.environ.get(
 _sdk = urlsplit(CITYDESK_WECHAT_JSSDK_URL)
 _WECHAT_SDK_ORIGIN = [f"{_sdk.scheme}://{_sdk.netloc}"] if CITYDESK_WECHAT_APP_ID else []
 
+X_FRAME_OPTIONS = "SAMEORIGIN"  # as frame-ancestors below, for browsers without CSP
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -82,7 +83,9 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
-        "frame-ancestors": ["'none'"],
+        # The site's own pages only: a live article frames its updates for readers
+        # without JavaScript (portal/live_updates.html); nobody else frames a page.
+        "frame-ancestors": ["'self'"],
     }
 }
 

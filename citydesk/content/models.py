@@ -1,5 +1,6 @@
 """The content model: channels, topics, people, tags, images and articles."""
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -371,3 +372,78 @@ class ArticleCredit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} ({self.get_role_display()})"
+
+
+class LiveCoverage(models.Model):
+    """图文直播: an article followed by short updates posted as an event goes on (a
+    plenary session, a marathon, a typhoon). Its state follows from its times."""
+
+    class State(models.TextChoices):
+        UPCOMING = "upcoming", _("预告")
+        LIVE = "live", _("直播中")
+        ENDED = "ended", _("已结束")
+
+    article = models.OneToOneField(
+        Article, primary_key=True, on_delete=models.CASCADE, related_name="live",
+        verbose_name=_("稿件"),
+    )  # fmt: skip
+    starts_at = models.DateTimeField(_("开始时间"))
+    ends_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    # Seconds between a reader's checks for new updates, as the desk sets it.
+    poll_seconds = models.PositiveSmallIntegerField(_("刷新间隔（秒）"), default=3)
+
+    class Meta:
+        verbose_name = _("图文直播")
+        verbose_name_plural = _("图文直播")
+
+    def __str__(self) -> str:
+        return f"{self.article}（{self.state_label()}）"
+
+    def state(self, now: datetime | None = None) -> str:
+        now = now or timezone.now()
+        if self.ends_at is not None and self.ends_at <= now:
+            return self.State.ENDED
+        return self.State.LIVE if self.starts_at <= now else self.State.UPCOMING
+
+    def state_label(self) -> str:
+        return str(self.State(self.state()).label)
+
+
+class LiveUpdate(models.Model):
+    """One update of a live article: text, a picture or a video, with its time and author."""
+
+    class Kind(models.TextChoices):
+        TEXT = "text", _("文字")
+        PICTURE = "picture", _("图片")
+        VIDEO = "video", _("视频")
+
+    coverage = models.ForeignKey(
+        LiveCoverage, on_delete=models.CASCADE, related_name="updates", verbose_name=_("直播")
+    )
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices, default=Kind.TEXT)
+    text = models.TextField(_("内容"), max_length=2000, blank=True)
+    image = models.ForeignKey(
+        Image, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("图片"),
+    )  # fmt: skip
+    video_url = models.URLField(_("视频地址"), max_length=500, blank=True)
+    author = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("作者"),
+    )  # fmt: skip
+    posted_at = models.DateTimeField(_("发布时间"), default=timezone.now)
+    edited_at = models.DateTimeField(_("修改时间"), null=True, blank=True)
+    pinned = models.BooleanField(_("置顶"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("账号"),
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = _("直播更新")
+        verbose_name_plural = _("直播更新")
+        ordering = ["-pinned", "-posted_at", "-id"]
+        indexes = [models.Index(fields=["coverage", "-posted_at"], name="live_update_newest")]
+
+    def __str__(self) -> str:
+        return self.text[:30] or self.get_kind_display()

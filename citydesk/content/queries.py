@@ -18,6 +18,8 @@ from citydesk.content.models import (
     ArticleCredit,
     Channel,
     Image,
+    LiveCoverage,
+    LiveUpdate,
     Person,
     Rendition,
     Tag,
@@ -234,6 +236,22 @@ def article_for_reader(pk: int) -> Article:
     if item is None or not item.is_live:
         raise Http404("没有这篇文章")
     return item
+
+
+def live_coverage(article: Article) -> LiveCoverage | None:
+    """The article's 图文直播, if it is one."""
+    return LiveCoverage.objects.filter(article_id=article.pk).first()
+
+
+# The most updates a live article shows at once: a day of an event at one every few
+# minutes; the oldest beyond it stay in the newsroom.
+LIVE_UPDATES_SHOWN = 300
+
+
+def live_updates(coverage: LiveCoverage) -> list[LiveUpdate]:
+    """Its updates, pinned first, then newest first, with their pictures and authors."""
+    updates = coverage.updates.select_related("image", "author")
+    return list(updates[:LIVE_UPDATES_SHOWN])
 
 
 def article_with_links(pk: int) -> Article | None:

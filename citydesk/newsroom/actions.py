@@ -98,6 +98,16 @@ def readable(user: User) -> Q:
     return live | Q(created_by=user)
 
 
+def may_post_live(user: User, article: Article) -> bool:
+    """Whether `user` may post to the article's 图文直播: its writer, or an editor; an
+    update is news as it happens, so it is not reviewed first (the sensitive words are
+    still checked), and nobody posts to a retracted piece."""
+    role = role_of(user)
+    if role is None or article.status == Status.RETRACTED:
+        return False
+    return allows(role, Action.EDIT_OTHERS) or workflow.is_writer(user, article)
+
+
 def may_edit(user: User, article: Article) -> bool:
     """Whether `user` may change the article's text now.
 

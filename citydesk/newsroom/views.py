@@ -28,7 +28,8 @@ from django.views.decorators.http import require_POST
 from citydesk.content import actions as content
 from citydesk.content import images
 from citydesk.content import queries as content_queries
-from citydesk.content.models import Article, Image
+from citydesk.content.actions import live as live_actions
+from citydesk.content.models import Article, Image, LiveUpdate
 from citydesk.content.richtext import char_count, parse_id
 from citydesk.core import tasks
 from citydesk.newsroom import actions, locks, queries, revisions, sensitive, workflow
@@ -282,6 +283,102 @@ def preview(request: HttpRequest, pk: int, page: int = 1) -> HttpResponse:
     response = render(request, "portal/article.html", context)
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+@never_cache
+@login_required
+def live(request: HttpRequest, pk: int) -> HttpResponse:
+    """图文直播 from a phone: the coverage's times, a form to post, and the updates
+    with edit, pin and delete. Every change goes through the door (content.actions.live)
+    and, for text, through the sensitive-word check."""
+    user = _user(request)
+    article = _readable(user, pk)
+    if not actions.may_post_live(user, article):
+        raise PermissionDenied("你不能更新这篇稿件的图文直播")
+    coverage = content_queries.live_coverage(article)
+    if request.method == "POST":
+        try:
+            done = _live_change(request, user, article)
+        except (live_actions.LiveRefused, actions.WorkflowError) as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, done)
+        return HttpResponseRedirect(reverse("newsroom:live", args=[pk]))
+    context: dict[str, Any] = {
+        **admin.site.each_context(request),
+        "is_nav_sidebar_enabled": False,
+        "title": f"图文直播：{article.title}",
+        "article": article,
+        "coverage": coverage,
+        "updates": list(coverage.updates.select_related("author", "image")) if coverage else [],
+        "may_set": allows(role_of(user), Action.EDIT_OTHERS),
+        "may_override": allows(role_of(user), Action.OVERRIDE),
+        "author": actions.display_name(user),
+        "kinds": LiveUpdate.Kind.choices,
+        "max_text": live_actions.MAX_TEXT,
+    }
+    return render(request, "newsroom/live.html", context)
+
+
+def _live_change(request: HttpRequest, user: User, article: Article) -> str:
+    """One POST of the live page; returns what to tell the editor."""
+    post = request.POST
+    action = post.get("action", "")
+    if action not in ("coverage", "end", "post", "edit", "pin", "unpin", "delete"):
+        raise live_actions.LiveRefused("没有这个操作")
+    if action in ("coverage", "end"):
+        if not allows(role_of(user), Action.EDIT_OTHERS):
+            raise PermissionDenied("只有编辑可以设置直播时间")
+        if action == "end":
+            live_actions.end_live_coverage(article)
+            return "直播已结束"
+        starts = _time(post.get("starts_at", ""))
+        if starts is None:
+            raise live_actions.LiveRefused("请填写开始时间")
+        poll = post.get("poll_seconds", "3")
+        live_actions.set_live_coverage(
+            article,
+            starts_at=starts,
+            ends_at=_time(post.get("ends_at", "")),
+            poll_seconds=int(poll) if poll.isdigit() else 0,
+        )
+        return "直播时间已保存"
+    text = post.get("text", "")
+    hits = sensitive.check({"summary": text})
+    override = actions.let_through(user, hits, post.get("override_reason", "")[:500])
+    if action == "post":
+        image = None
+        if request.FILES.get("file"):
+            form = ImageUploadForm(post, request.FILES)
+            if not form.is_valid():
+                raise live_actions.LiveRefused(
+                    "；".join(str(e) for field in form.errors.values() for e in field)
+                )
+            image = form.save(commit=False)
+            image.title = (image.caption or text)[:200]
+            content.save_image(image)
+        live_actions.post_live_update(
+            article,
+            kind=post.get("kind", LiveUpdate.Kind.TEXT),
+            text=text,
+            image=image,
+            video_url=post.get("video_url", "").strip(),
+            author=post.get("author", "")[:50],
+            user=user,
+        )
+        return "已发布" + (f"（{override}）" if override else "")
+    number = post.get("update", "")
+    update = get_object_or_404(
+        LiveUpdate, pk=int(number) if number.isdigit() else 0, coverage__article=article
+    )
+    if action == "edit":
+        live_actions.edit_live_update(update, text=text)
+        return "已修改"
+    if action in ("pin", "unpin"):
+        live_actions.pin_live_update(update, action == "pin")
+        return "已置顶" if action == "pin" else "已取消置顶"
+    live_actions.delete_live_update(update)
+    return "已删除"
 
 
 @never_cache

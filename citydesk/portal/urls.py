@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("a/<id:pk>/", views.article, name="article"),
     path("a/<id:pk>/<id:page>/", views.article, name="article_page"),
+    path("live/<id:pk>/", views.live_updates, name="live_updates"),
     path("zhuanti/", views.topic_list, name="topic_list"),
     path("zhuanti/page/<id:page>/", views.topic_list, name="topic_list_page"),
     path("zhuanti/<slug:slug>/", views.topic, name="topic"),

@@ -140,6 +140,18 @@ def article(request: HttpRequest, pk: int, page: int | None = None) -> HttpRespo
     return render(request, "portal/article.html", article_context(item, number))
 
 
+@page_cache
+def live_updates(request: HttpRequest, pk: int) -> HttpResponse:
+    """A live article's updates: the fragment its page polls (and frames without
+    JavaScript). Cached until an update purges it (content.actions.live)."""
+    item = queries.article_for_reader(pk)
+    coverage = queries.live_coverage(item)
+    if coverage is None:
+        raise Http404("这篇文章不是图文直播")
+    context = {"article": item, "coverage": coverage, "updates": queries.live_updates(coverage)}
+    return render(request, "portal/live_updates.html", context)
+
+
 def article_context(item: Article, number: int) -> dict[str, Any]:
     """What portal/article.html draws for page `number` of the article; the newsroom's
     preview draws the same, so a preview is the reader's page."""
@@ -164,6 +176,7 @@ def article_context(item: Article, number: int) -> dict[str, Any]:
         ],
         "credits": credits,
         "channel": primary_channel(item),
+        "live": queries.live_coverage(item),
     }
 
 

@@ -285,6 +285,11 @@ def for_article_change(before: ArticleState | None, after: ArticleState | None) 
     return affected
 
 
+def for_live_updates(article_id: int) -> Affected:
+    """A live article's updates changed: its updates fragment only, never its page."""
+    return Affected(urls={unquote(reverse("portal:live_updates", kwargs={"pk": article_id}))})
+
+
 def for_new_articles(article_ids: Iterable[int]) -> Affected:
     """What a batch of brand-new articles (a bulk import) makes stale: their lists."""
     ids = list(article_ids)

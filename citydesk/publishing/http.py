@@ -17,6 +17,9 @@ FRAGMENT_MAX_AGE = 30
 # Browsers keep a page briefly (a reader may see it at most max-age late); shared caches
 # (a CDN) keep it for a day because every change purges them through a purge backend.
 CACHE_RULES: list[tuple[re.Pattern[str], dict[str, Any]]] = [
+    # A live article's updates: browsers ask again each time (a 304 while nothing is
+    # new), shared caches keep them until the next update purges them.
+    (re.compile(r"^/live/"), {"public": True, "max_age": 0, "s_maxage": 86400}),
     # Article pages change rarely once published; edits purge them.
     (re.compile(r"^/a/"), {"public": True, "max_age": 300, "s_maxage": 86400}),
     # Fragments (今日推荐, 热点排行, 相关阅读) are read afresh at most every 30 s in a

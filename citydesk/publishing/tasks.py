@@ -54,6 +54,11 @@ def purge_related_change(
     return _purge(affected.for_related_change(related, before, after, article_ids, instance_id))
 
 
+@follow_up(UNTIL_DONE, label="清除图文直播更新的缓存")
+def purge_live_updates(article_id: int) -> int:
+    return _purge(affected.for_live_updates(article_id))
+
+
 # A render that read the old data before a change committed and finished after its purge
 # would be kept by a shared cache (Varnish, a CDN) for its s-maxage, a day: the local page
 # cache refuses such a render (`rendered_since`), a shared cache cannot tell. So the same
@@ -82,3 +87,4 @@ def connect() -> None:
     signals.article_changed.connect(purge_article_change)
     signals.articles_bulk_created.connect(purge_new_articles)
     signals.related_changed.connect(purge_related_change)
+    signals.live_updated.connect(purge_live_updates)

@@ -13,7 +13,7 @@ from django.utils.encoding import iri_to_uri
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
-from citydesk.content.models import Article, ArticleCredit, Person
+from citydesk.content.models import Article, ArticleCredit, LiveCoverage, LiveUpdate, Person
 
 # A Suzhou paper dates everything in Beijing time, whatever TIME_ZONE a host sets.
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -135,6 +135,32 @@ def news_article(
     data["dateModified"] = w3c(modified_at(article))
     # Search engines flag empty values; leave out what the article does not have.
     return {key: value for key, value in data.items() if value not in ("", [])}
+
+
+def live_blog_posting(
+    article: Article, coverage: LiveCoverage, updates: list[LiveUpdate], **news: Any
+) -> dict[str, Any]:
+    """schema.org LiveBlogPosting of a live article (Google's live coverage): its
+    NewsArticle with the coverage's times and its updates as they were at render time."""
+    data = news_article(article, **news)
+    page_url = data["mainEntityOfPage"]["@id"]
+    data["@type"] = "LiveBlogPosting"
+    data["coverageStartTime"] = w3c(coverage.starts_at)
+    if coverage.ends_at is not None:
+        data["coverageEndTime"] = w3c(coverage.ends_at)
+    data["liveBlogUpdate"] = [
+        {
+            "@type": "BlogPosting",
+            "headline": (update.text or data["headline"])[:110],
+            "articleBody": update.text,
+            "datePublished": w3c(update.posted_at),
+            "url": f"{page_url}#u{update.pk}",
+            **({"dateModified": w3c(update.edited_at)} if update.edited_at else {}),
+            **({"image": absolute_url(update.image.file.url)} if update.image else {}),
+        }
+        for update in updates
+    ]
+    return data
 
 
 # What json.dumps leaves as it is but an HTML parser reads inside <script>: "</script>"

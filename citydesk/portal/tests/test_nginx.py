@@ -43,7 +43,7 @@ def test_a_miss_is_rendered_and_written_then_nginx_serves_the_file(nginx, site):
     assert second.getheader("ETag") == first.getheader("ETag")
     assert second.getheader("Content-Type") == "text/html; charset=utf-8"
     assert second.getheader("Cache-Control") == rules.cache_control_header(url)
-    assert second.getheader("X-Frame-Options") == "DENY"
+    assert second.getheader("X-Frame-Options") == "SAMEORIGIN"
 
     # nginx answers from the file alone: what is in it is what the reader gets.
     path.write_bytes(body.replace(site.feature.title.encode(), "文件里的标题".encode()))

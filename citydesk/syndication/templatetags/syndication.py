@@ -7,6 +7,7 @@ from django import template
 from django.conf import settings
 from django.utils.safestring import mark_safe
 
+from citydesk.content import queries
 from citydesk.content.models import Channel, Topic
 from citydesk.core.urls import reverse
 from citydesk.syndication import meta
@@ -53,9 +54,13 @@ def article_meta(context: dict[str, Any]) -> dict[str, Any]:
     section = channel.name if channel else ""
     images = meta.images(article)
     summary = meta.description(article)
-    json_ld = meta.json_for_script(
-        meta.news_article(article, page_url=url, section=section, summary=summary)
-    )
+    news = {"page_url": url, "section": section, "summary": summary}
+    live = context.get("live")
+    if live is not None:
+        data = meta.live_blog_posting(article, live, queries.live_updates(live), **news)
+    else:
+        data = meta.news_article(article, **news)
+    json_ld = meta.json_for_script(data)
     return {
         "article": article,
         "site_name": settings.SITE_NAME,
