@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "citydesk.feeds",
     "citydesk.ops",
     "citydesk.api",
+    "citydesk.comments",
     "ninja",  # the API's docs page, from its own static files
     "corsheaders",
     "django_prose_editor",

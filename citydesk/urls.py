@@ -7,6 +7,7 @@ from citydesk.api.views import urls as api_urls
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
+    path("", include("citydesk.comments.urls")),  # before the newsroom: its queue is there
     path("newsroom/", include("citydesk.newsroom.urls")),
     path("api/v1/", api_urls()),
     path("", include("citydesk.ops.urls")),
