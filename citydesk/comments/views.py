@@ -15,7 +15,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -75,7 +75,13 @@ def comments_fragment(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def post(request: HttpRequest, pk: int) -> HttpResponse:
     article = get_object_or_404(Article, pk=pk)
-    if int(request.headers.get("Content-Length") or 0) > MAX_POST_BYTES:
+    if not article.is_live and article.status != Article.Status.RETRACTED:
+        raise Http404("没有这篇文章")  # a draft's title is not for readers, even in a refusal
+    try:
+        length = int(request.headers.get("Content-Length") or 0)
+    except ValueError:
+        length = MAX_POST_BYTES + 1
+    if length > MAX_POST_BYTES:
         return _answer(request, article, f"评论最多 {MAX_BODY} 字", 413)
     if not _from_this_site(request):
         return _answer(request, article, "请在本站的页面上发表评论", 403)
@@ -129,7 +135,7 @@ def moderation(request: HttpRequest) -> HttpResponse:
     user = _moderator(request)
     if request.method == "POST":
         number = request.POST.get("comment", "")
-        comment = get_object_or_404(Comment, pk=int(number) if number.isdigit() else 0)
+        comment = get_object_or_404(Comment, pk=int(number) if number.isdecimal() else 0)
         action = request.POST.get("action", "")
         try:
             if action == "reply":

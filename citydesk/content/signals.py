@@ -26,8 +26,9 @@ articles_bulk_created = Announcement("articles_bulk_created")
 # article_ids: list[int] (the live articles that show it, whose pages name it).
 related_changed = Announcement("related_changed")
 
-# kwargs: article_id: int. A live article's updates changed (posted, edited, pinned,
-# deleted): its updates fragment is stale, its page is not.
+# kwargs: article_id: int, page: bool. A live article's updates changed (posted, edited,
+# pinned, deleted): its updates fragment is stale; with `page` (an edit or a deletion,
+# whose old text its page's JSON-LD holds) its page too.
 live_updated = Announcement("live_updated")
 
 # kwargs: image_id: int. A library image stored or changed whose renditions are missing.

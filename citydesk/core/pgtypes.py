@@ -4,8 +4,8 @@ Django 5.2's `bulk_create` on PostgreSQL sends each column as one array (`INSERT
 SELECT * FROM UNNEST(%s::text[], ...)`), and psycopg 3 writes a text array by escaping
 each quote and backslash of an element through `re.sub` with a template, which Python
 3.11 expands in Python once for every match. An article's body blocks are JSON, full of
-quotes: the escaping took 0.4 ms an article, a third of an import's own time (9,000
-articles: 11.5 s, and 7.9 s with the dumper here). Written by hand because it is
+quotes: the escaping took 0.35 ms an article, a quarter of an import's own time (9,000
+articles: 11.5 s, and 8.5 s with the dumper here). Written by hand because it is
 psycopg's own `_dump_list` with `bytes.replace` in place of that `re.sub`; a test holds
 its output to psycopg's.
 """

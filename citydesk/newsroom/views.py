@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.contrib.auth.views import LoginView, LogoutView
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import (
     Http404,
     HttpRequest,
@@ -340,40 +341,44 @@ def _live_change(request: HttpRequest, user: User, article: Article) -> str:
             article,
             starts_at=starts,
             ends_at=_time(post.get("ends_at", "")),
-            poll_seconds=int(poll) if poll.isdigit() else 0,
+            poll_seconds=int(poll) if poll.isdecimal() and len(poll) < 4 else 0,
         )
         return "直播时间已保存"
     text = post.get("text", "")
-    hits = sensitive.check({"summary": text})
-    override = actions.let_through(user, hits, post.get("override_reason", "")[:500])
+    override = ""
+    if action in ("post", "edit"):  # what readers will read
+        hits = sensitive.check({"summary": text})
+        override = actions.let_through(user, hits, post.get("override_reason", "")[:500])
+    said = f"（{override}）" if override else ""
     if action == "post":
-        image = None
-        if request.FILES.get("file"):
-            form = ImageUploadForm(post, request.FILES)
-            if not form.is_valid():
-                raise live_actions.LiveRefused(
-                    "；".join(str(e) for field in form.errors.values() for e in field)
-                )
-            image = form.save(commit=False)
-            image.title = (image.caption or text)[:200]
-            content.save_image(image)
-        live_actions.post_live_update(
-            article,
-            kind=post.get("kind", LiveUpdate.Kind.TEXT),
-            text=text,
-            image=image,
-            video_url=post.get("video_url", "").strip(),
-            author=post.get("author", "")[:50],
-            user=user,
-        )
-        return "已发布" + (f"（{override}）" if override else "")
+        with transaction.atomic():  # a refused post keeps no picture in the library
+            image = None
+            if request.FILES.get("file"):
+                form = ImageUploadForm(post, request.FILES)
+                if not form.is_valid():
+                    raise live_actions.LiveRefused(
+                        "；".join(str(e) for field in form.errors.values() for e in field)
+                    )
+                image = form.save(commit=False)
+                image.title = (image.caption or text)[:200]
+                content.save_image(image)
+            live_actions.post_live_update(
+                article,
+                kind=post.get("kind", LiveUpdate.Kind.TEXT),
+                text=text,
+                image=image,
+                video_url=post.get("video_url", "").strip(),
+                author=post.get("author", "")[:50],
+                user=user,
+            )
+        return "已发布" + said
     number = post.get("update", "")
     update = get_object_or_404(
-        LiveUpdate, pk=int(number) if number.isdigit() else 0, coverage__article=article
+        LiveUpdate, pk=int(number) if number.isdecimal() else 0, coverage__article=article
     )
     if action == "edit":
         live_actions.edit_live_update(update, text=text)
-        return "已修改"
+        return "已修改" + said
     if action in ("pin", "unpin"):
         live_actions.pin_live_update(update, action == "pin")
         return "已置顶" if action == "pin" else "已取消置顶"

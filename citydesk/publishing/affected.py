@@ -271,6 +271,9 @@ def for_article_change(before: ArticleState | None, after: ArticleState | None) 
         return Affected()
     affected = Affected()
     affected.add_article(states[0].article_id, max(s.page_count for s in states))
+    # A live article's updates fragment says its state and is gone with the article
+    # (retracted, unpublished); purging it where there is none costs nothing.
+    affected.urls.add(_live_url(states[0].article_id))
     # Wherever else it is shown (a shared cache tags each response with what it shows).
     affected.objects.add(shown.key("article", states[0].article_id))
     affected.update(
@@ -285,9 +288,18 @@ def for_article_change(before: ArticleState | None, after: ArticleState | None) 
     return affected
 
 
-def for_live_updates(article_id: int) -> Affected:
-    """A live article's updates changed: its updates fragment only, never its page."""
-    return Affected(urls={unquote(reverse("portal:live_updates", kwargs={"pk": article_id}))})
+def _live_url(article_id: int) -> str:
+    return unquote(reverse("portal:live_updates", kwargs={"pk": article_id}))
+
+
+def for_live_updates(article_id: int, *, page: bool = False) -> Affected:
+    """A live article's updates changed: its updates fragment; with `page` (an update
+    edited or deleted, whose old text the page's JSON-LD holds) its pages too. A new
+    update never purges the page."""
+    affected = Affected(urls={_live_url(article_id)})
+    if page:
+        affected.add_article(article_id)
+    return affected
 
 
 def for_new_articles(article_ids: Iterable[int]) -> Affected:

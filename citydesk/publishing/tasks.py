@@ -55,8 +55,8 @@ def purge_related_change(
 
 
 @follow_up(UNTIL_DONE, label="清除图文直播更新的缓存")
-def purge_live_updates(article_id: int) -> int:
-    return _purge(affected.for_live_updates(article_id))
+def purge_live_updates(article_id: int, page: bool = False) -> int:
+    return _purge(affected.for_live_updates(article_id, page=page))
 
 
 # A render that read the old data before a change committed and finished after its purge

@@ -28,6 +28,8 @@ MARGIN_SECONDS = 300
 # expired): fetched again once, then the call repeated.
 STALE_TOKEN = {40001, 40014, 42001}
 BUSY = -1  # "系统繁忙": try again later
+FAILED_SECONDS = 30  # how long a failure is answered from the cache
+LOCK_SECONDS = 5
 
 
 class WechatError(Exception):
@@ -95,11 +97,33 @@ def access_token(*, fresh: bool = False) -> str:
 
 
 def jsapi_ticket() -> str:
-    """The JS-SDK's ticket, from the cache; a stale access token is fetched anew once."""
+    """The JS-SDK's ticket, from the cache; a stale access token is fetched anew once.
+
+    While WeChat fails, the failure is kept FAILED_SECONDS, so that readers' pages do not
+    each wait on WeChat; and one process at a time fetches (a lock in the cache), while
+    the others wait a moment for what it keeps."""
     if ticket := cache.get(_key("ticket")):
         return str(ticket)
+    if failed := cache.get(_key("failed")):
+        raise WechatError(str(failed))
+    if not cache.add(_key("lock"), 1, LOCK_SECONDS):
+        for _ in range(LOCK_SECONDS * 10):
+            time.sleep(0.1)
+            if ticket := cache.get(_key("ticket")):
+                return str(ticket)
     try:
-        reply = _get("/cgi-bin/ticket/getticket", {"access_token": access_token(), "type": "jsapi"})
+        return _fetch_ticket()
+    except WechatError as exc:
+        cache.set(_key("failed"), str(exc), FAILED_SECONDS)
+        raise
+    finally:
+        cache.delete(_key("lock"))
+
+
+def _fetch_ticket() -> str:
+    token = access_token()  # a refusal here (a wrong secret) is not retried
+    try:
+        reply = _get("/cgi-bin/ticket/getticket", {"access_token": token, "type": "jsapi"})
     except WechatError as exc:
         if exc.code not in STALE_TOKEN:
             raise

@@ -67,8 +67,11 @@ def test_listed_words_wait_for_review_even_under_publish_first(article):
     SensitiveWord.objects.create(word="代开发票")
     post(article, body="代 开 发 票 请联系", address="198.51.100.1")  # spaced out
     post(article, body="代开发票请联系", address="198.51.100.2")
-    held = Comment.objects.get(body="代开发票请联系")
-    assert held.status == Comment.Status.PENDING and "代开发票" in held.note
+    post(article, body="天气不错", address="198.51.100.3")
+    held = Comment.objects.filter(status=Comment.Status.PENDING)
+    assert sorted(c.body for c in held) == ["代 开 发 票 请联系", "代开发票请联系"]
+    assert all("代开发票" in c.note for c in held)
+    assert Comment.objects.get(body="天气不错").status == Comment.Status.APPROVED
 
 
 def test_floods_are_refused_per_network_and_per_reader(article):
@@ -115,6 +118,19 @@ def test_hostile_and_oversized_input_gets_a_message_and_stores_nothing(article):
     )
     assert other_site.status_code == 403
     assert Comment.objects.count() == before
+
+
+def test_a_draft_is_not_found_not_named(article):
+    draft = actions.create_article(
+        ArticleData(
+            title="尚未发布的独家稿",
+            body=[{"type": "paragraph", "text": "正文。"}],
+            channels=["suzhou"],
+        )
+    )
+    for data in ({"nickname": "a", "body": "b"}, {"website": "x"}):
+        answer = Client().post(f"/comments/{draft.pk}/", data, HTTP_ORIGIN="https://evil.example")
+        assert answer.status_code == 404 and "尚未发布的独家稿" not in answer.content.decode()
 
 
 def test_retracted_or_closed_articles_refuse_clearly(article):
@@ -186,7 +202,6 @@ def test_forged_moderation_changes_nothing(article):
         == 403
     )
     strict = Client(enforce_csrf_checks=True)
-    strict.force_login(User.objects.get(username=f"m{Role.REPORTER.value}"))
     editor_user = User.objects.create_user("csrf-editor")
     editor_user.groups.add(Group.objects.get(name=GROUPS[Role.EDITOR]))
     strict.force_login(editor_user)

@@ -3,8 +3,9 @@ pinned and deleted.
 
 The times show on the article's page, so setting them is a change to the article (its
 pages purged, as any edit). An update is not: it announces `live_updated`, whose
-follow-up purges the article's updates fragment and nothing else, so a busy event does
-not re-render its page, however many readers it has.
+follow-up purges the article's updates fragment (a new update, a pin: nothing else, so a
+busy event does not re-render its page, however many readers it has; an edit or a
+deletion: the page too, whose JSON-LD holds the updates as they were).
 """
 
 from datetime import datetime
@@ -81,10 +82,12 @@ def _checked(kind: str, text: str, image: Image | None, video_url: str) -> None:
         raise LiveRefused("图片更新须附一张图片")
     if kind == LiveUpdate.Kind.VIDEO and not video_url.startswith(("https://", "http://")):
         raise LiveRefused("视频更新须填写视频地址（http 或 https）")
+    if len(video_url) > 500:
+        raise LiveRefused("视频地址最长 500 个字符")
 
 
-def _announce(coverage: LiveCoverage) -> None:
-    signals.live_updated.enqueue(article_id=coverage.pk)
+def _announce(coverage: LiveCoverage, *, page: bool = False) -> None:
+    signals.live_updated.enqueue(article_id=coverage.pk, page=page)
 
 
 def post_live_update(
@@ -98,8 +101,10 @@ def post_live_update(
     user: User | None = None,
 ) -> LiveUpdate:
     with transaction.atomic():
-        coverage = _coverage(article)
-        LiveCoverage.objects.select_for_update().filter(pk=coverage.pk).exists()
+        # Locked before it is checked: an end committed meanwhile is seen.
+        coverage = LiveCoverage.objects.select_for_update().filter(article=article).first()
+        if coverage is None:
+            raise LiveRefused("这篇稿件不是图文直播")
         _open(coverage)
         _checked(kind, text, image, video_url)
         update = LiveUpdate.objects.create(
@@ -126,7 +131,7 @@ def edit_live_update(
         update.text, update.image, update.video_url = text.strip(), image, video_url
         update.edited_at = timezone.now()
         update.save()
-        _announce(update.coverage)
+        _announce(update.coverage, page=True)
     return update
 
 
@@ -144,4 +149,4 @@ def delete_live_update(update: LiveUpdate) -> None:
     with transaction.atomic():
         coverage = update.coverage
         update.delete()
-        _announce(coverage)
+        _announce(coverage, page=True)

@@ -87,17 +87,35 @@ def test_an_update_purges_the_fragment_and_never_the_page():
     assert updates_in(browser.get(fragment_url(article)).content) == ["冲线时间两小时零八分。"]
 
     update = LiveUpdate.objects.get()
+    browser.get(fragment_url(article))
+    live_actions.pin_live_update(update)
+    assert not cached(cache, fragment_url(article)) and cached(cache, page)
+    # An edit or a deletion takes the old text off the page's JSON-LD too.
     for change in (
         lambda: live_actions.edit_live_update(update, text="冲线时间两小时零七分。"),
-        lambda: live_actions.pin_live_update(update),
         lambda: live_actions.delete_live_update(update),
     ):
         browser.get(fragment_url(article))
-        assert cached(cache, fragment_url(article))
+        browser.get(page)
         change()
-        assert not cached(cache, fragment_url(article))
-        assert cached(cache, page)
+        assert not cached(cache, fragment_url(article)) and not cached(cache, page)
     assert updates_in(browser.get(fragment_url(article)).content) == []
+    assert "冲线时间" not in browser.get(page).content.decode()
+
+
+def test_ending_or_retracting_purges_the_fragment():
+    article = live_article()
+    live_actions.post_live_update(article, text="第一条。")
+    cache, browser = PageCache(), Client()
+    browser.get(fragment_url(article))
+    live_actions.end_live_coverage(article)
+    assert not cached(cache, fragment_url(article))
+    feed = lxml_html.fromstring(browser.get(fragment_url(article)).content)
+    assert feed.xpath("//div[@class='live-feed']")[0].get("data-state") == "ended"
+    assert cached(cache, fragment_url(article))
+    actions.do_retract_article(Article.objects.get(pk=article.pk))
+    assert not cached(cache, fragment_url(article))
+    assert browser.get(fragment_url(article)).status_code == 404
 
 
 def test_the_page_polls_and_frames_the_fragment_and_says_liveblogposting():

@@ -142,12 +142,17 @@ def test_a_stale_token_is_fetched_anew_once(wechat, stale):
         ({"errcode": 0, "errmsg": "ok"}, "holds no ticket"),
     ],
 )
-def test_wechats_errors_are_reported_and_nothing_is_kept(wechat, reply, message):
+def test_wechats_errors_are_reported_and_kept_briefly_not_the_ticket(wechat, reply, message):
     wechat.refuse["ticket"] = [reply]
     with pytest.raises(client.WechatError, match=message.replace("(", r"\(").replace(")", r"\)")):
         client.jsapi_ticket()
     assert cache.get(client._key("ticket")) is None
-    assert client.jsapi_ticket() == "TICKET-1"  # the next call tries again
+    calls = len(wechat.calls)
+    with pytest.raises(client.WechatError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        client.jsapi_ticket()  # answered from the kept failure: WeChat is not asked
+    assert len(wechat.calls) == calls
+    cache.delete(client._key("failed"))  # FAILED_SECONDS later
+    assert client.jsapi_ticket() == "TICKET-1"
 
 
 def test_a_wrong_secret_is_not_retried(wechat, settings):
@@ -155,6 +160,11 @@ def test_a_wrong_secret_is_not_retried(wechat, settings):
     with pytest.raises(client.WechatError, match="40125 invalid appsecret"):
         client.jsapi_ticket()
     assert wechat.calls == ["/cgi-bin/token"]
+    cache.delete(client._key("failed"))
+    wechat.refuse["token"] = [{"errcode": 40001, "errmsg": "invalid credential"}]
+    with pytest.raises(client.WechatError, match="40001"):
+        client.jsapi_ticket()  # 40001 from the token itself: the secret, not a stale token
+    assert wechat.calls == ["/cgi-bin/token", "/cgi-bin/token"]
 
 
 def test_wechat_not_answering_is_an_error_not_a_hang(settings):

@@ -13,6 +13,18 @@
   var shown = null;
   var timer = null;
 
+  // The state by the clock, from the coverage's times: the fragment stays cached while
+  // nothing is posted, so its own data-state may be from before the start or the end.
+  var LABELS = { upcoming: "预告", live: "直播中", ended: "已结束" };
+  function stateNow(feed) {
+    var seconds = Date.now() / 1000;
+    var ends = feed.getAttribute("data-ends");
+    var name = "upcoming";
+    if (ends && seconds >= Number(ends)) name = "ended";
+    else if (seconds >= Number(feed.getAttribute("data-starts"))) name = "live";
+    return [name, LABELS[name]];
+  }
+
   function schedule(seconds) {
     clearTimeout(timer);
     if (!document.hidden) timer = setTimeout(refresh, seconds * 1000);
@@ -31,11 +43,10 @@
           shown = feed.innerHTML;
           slot.replaceChildren(document.importNode(feed, true));
         }
-        state.textContent = feed.getAttribute("data-state-label");
-        state.className = "live-state is-" + feed.getAttribute("data-state");
-        if (feed.getAttribute("data-state") !== "ended") {
-          schedule(parseInt(feed.getAttribute("data-poll"), 10) || 3);
-        }
+        var now = stateNow(feed);
+        state.textContent = now[1];
+        state.className = "live-state is-" + now[0];
+        if (now[0] !== "ended") schedule(parseInt(feed.getAttribute("data-poll"), 10) || 3);
       })
       .catch(function () {
         schedule(15); // the site is busy or the reader offline: try again later
