@@ -161,6 +161,7 @@ SITEMAP_INDEX = PageType("syndication:sitemap_index")
 SITEMAP_NEWS = PageType("syndication:news_sitemap")
 SITEMAP_PAGES = PageType("syndication:pages_sitemap")
 SITEMAP_MONTH = PageType("syndication:articles_sitemap")
+SITEMAP_MONTH_PAGE = PageType("syndication:articles_sitemap_page")
 # The integrators' API (citydesk.api): the shared answers of its plain requests.
 API_ARTICLE = PageType("api:article_detail")
 API_ARTICLES = PageType("api:article_list")  # the newest live articles, with their links
@@ -400,11 +401,26 @@ def _feeds_listing(article_ids: list[int]) -> Affected:
     return affected
 
 
+SITEMAP_PAGE = 50_000  # Django's Sitemap.limit: a month's sitemap goes on in pages
+
+
 def _month_sitemaps(published: Iterable[datetime | None]) -> set[str]:
-    months = {timezone.localtime(when, SHANGHAI) for when in published if when}
-    return _url_set(
-        *(SITEMAP_MONTH.url(year=f"{m.year:04d}", month=f"{m.month:02d}") for m in months)
-    )
+    months = {(m.year, m.month) for m in (
+        timezone.localtime(when, SHANGHAI) for when in published if when
+    )}  # fmt: skip
+    urls = []
+    for year, month in months:
+        kwargs = {"year": f"{year:04d}", "month": f"{month:02d}"}
+        urls.append(SITEMAP_MONTH.url(**kwargs))
+        # Every page of a big month: an article coming or going moves the later ones.
+        start = datetime(year, month, 1, tzinfo=SHANGHAI)
+        end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=SHANGHAI)
+        live = Article.objects.filter(
+            status=Article.Status.PUBLISHED, published_at__gte=start, published_at__lt=end
+        ).count()
+        pages = -(-(live + 1) // SITEMAP_PAGE)
+        urls += [SITEMAP_MONTH_PAGE.url(**kwargs, page=str(n)) for n in range(2, pages + 1)]
+    return _url_set(*urls)
 
 
 # Channels, topics, people and tags ------------------------------------------------------

@@ -20,6 +20,13 @@ urlpatterns = [
         views.articles_sitemap,
         name="articles_sitemap",
     ),
+    # A month of more than 50,000 articles goes on in pages of its own address: a query
+    # string (Django's ?p=) is not part of a cached page's address.
+    re_path(
+        r"^sitemaps/articles-(?P<year>[0-9]{4})-(?P<month>[0-9]{2})-(?P<page>[2-9]|[1-9][0-9]+)\.xml$",
+        views.articles_sitemap,
+        name="articles_sitemap_page",
+    ),
     path("rss.xml", page_cache(feeds.SiteFeed()), name="rss"),
     path("atom.xml", page_cache(feeds.SiteAtomFeed()), name="atom"),
     path("zhuanti/<slug:slug>/rss.xml", page_cache(feeds.TopicFeed()), name="topic_rss"),

@@ -55,7 +55,7 @@ def sitemap_index(request: HttpRequest) -> HttpResponse:
         url = month_url.format(month.year, month.month)
         pages = math.ceil(month.count / ArticleMonthSitemap.limit)
         entries += [
-            IndexEntry(url if n == 1 else f"{url}?p={n}", month.lastmod)
+            IndexEntry(url if n == 1 else url.replace(".xml", f"-{n}.xml"), month.lastmod)
             for n in range(1, pages + 1)
         ]
     response = TemplateResponse(
@@ -67,7 +67,9 @@ def sitemap_index(request: HttpRequest) -> HttpResponse:
 
 
 @page_cache
-def articles_sitemap(request: HttpRequest, year: str, month: str) -> HttpResponse:
+def articles_sitemap(
+    request: HttpRequest, year: str, month: str, page: str | None = None
+) -> HttpResponse:
     number = int(month)
     if not 1 <= number <= 12:
         raise Http404("没有这个月份")
@@ -75,6 +77,11 @@ def articles_sitemap(request: HttpRequest, year: str, month: str) -> HttpRespons
     # An empty month is not in the index, and it must not exist as a page either.
     if not site.items().exists():
         raise Http404("这个月没有稿件")
+    # Django's view reads the page from ?p=; the address alone says which (see urls.py),
+    # and ?p= on the first page's address is not honoured (the fronts ignore it).
+    query = request.GET.copy()
+    query["p"] = page or "1"
+    request.GET = query  # type: ignore[assignment]
     return sitemap(
         request,
         {"articles": site},

@@ -184,3 +184,28 @@ def test_sitemaps_and_robots_are_cached_pages(client, db):
         response = client.get(url)
         assert "max-age" in response["Cache-Control"], url
         assert PageCache().read(url) == response.content, url
+
+
+def test_a_month_over_the_limit_goes_on_in_pages_of_their_own_address(client, monkeypatch):
+    from citydesk.publishing import affected
+    from citydesk.syndication.sitemaps import ArticleMonthSitemap
+
+    monkeypatch.setattr(ArticleMonthSitemap, "limit", 2)
+    monkeypatch.setattr(affected, "SITEMAP_PAGE", 2)
+    when = datetime(2024, 3, 10, 4, tzinfo=UTC)
+    made = [
+        publish(f"三月第{n}篇", when + timedelta(hours=n), channels=["suzhou"]) for n in range(5)
+    ]
+    index = locs(xml(client, "/sitemap.xml"))
+    march = [month_url(2024, 3), url_of("/sitemaps/articles-2024-03-2.xml"),
+             url_of("/sitemaps/articles-2024-03-3.xml")]  # fmt: skip
+    assert [loc for loc in index if "2024-03" in loc] == march
+    listed = [
+        loc for page in march for loc in locs(xml(client, page.removeprefix(settings.SITE_URL)))
+    ]
+    assert sorted(listed) == sorted(url_of(a.get_absolute_url()) for a in made)
+    # The query string of Django's own paging is not an address of its own.
+    assert locs(xml(client, "/sitemaps/articles-2024-03.xml?p=3")) == listed[:2]
+    assert client.get("/sitemaps/articles-2024-03-4.xml").status_code == 404
+    change = affected.for_article_change(None, actions.article_state(made[0].pk))
+    assert {"/sitemaps/articles-2024-03-2.xml", "/sitemaps/articles-2024-03-3.xml"} <= change.urls
