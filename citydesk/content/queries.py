@@ -110,8 +110,11 @@ SMALL_LIST_DEFAULT = 5000
 def live_linked(links: QuerySet[Any], field: str = "article_id") -> QuerySet[Article]:
     """Live articles that the rows `links` of a link table name (`field`: the article)."""
     small = SMALL_LIST.get(connections[links.db].vendor, SMALL_LIST_DEFAULT)
-    if links[:small].count() < small:
-        return live_among(links.values(field))
+    # The ids themselves, not a subquery: PostgreSQL's planner guessed a channel with none
+    # at 1,000,000 articles to hold many, and sorted every article (4.5 s).
+    ids = list(links.values_list(field, flat=True)[:small])
+    if len(ids) < small:
+        return live_among(ids)
     return live().filter(Exists(links.filter(**{field: OuterRef("pk")})))
 
 
