@@ -25,11 +25,23 @@ from django.utils import timezone
 
 from citydesk.content import actions
 from citydesk.content.actions import ArticleData
+from citydesk.content.actions import live as live_actions
 from citydesk.content.models import Article, Channel, Person, Tag, Topic
 from citydesk.publishing import affected
 from citydesk.publishing.cache import PageCache
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def one_a_sitemap(monkeypatch):
+    """A month's sitemap goes on in pages of one article, so that its later pages are
+    sampled and their purge checked too."""
+    from citydesk.syndication.sitemaps import ArticleMonthSitemap
+
+    monkeypatch.setattr(ArticleMonthSitemap, "limit", 1)
+    monkeypatch.setattr(affected, "SITEMAP_PAGE", 1)
+
 
 # Routes the page cache never stores, and why. "ns:*" stands for a whole namespace.
 NOT_CACHED: dict[str, str] = {
@@ -54,6 +66,11 @@ NOT_CACHED: dict[str, str] = {
     "recommend:picks": "a fragment, kept 30 s by browsers only",
     "recommend:related": "a fragment, kept 30 s by browsers only",
     "^media/(?P<path>.*)$": "uploaded files, served by Django in development only",
+    "comments:fragment": "a fragment, kept 30 s by browsers only",
+    "comments:post": "a POST",
+    "comments:report": "a POST",
+    "comments:moderation": "staff only, behind a login",
+    "wechat:jssdk": "a signature of one URL with a fresh nonce, never cached",
 }
 
 # Routes that exist only under some settings (no stale-entry check for them).
@@ -145,6 +162,9 @@ def build_world(subject_is_newest: bool) -> World:
     # With two to a page, the subject leads every list, or sits on page 2 of each.
     companions = [story(f"陪衬稿件第{n}篇", minutes_ago=60 + n) for n in (1, 2)]
     subject = story("覆盖测试主稿", minutes_ago=30 if subject_is_newest else 90, pages=2)
+    # 图文直播 too, so that its updates fragment is sampled.
+    live_actions.set_live_coverage(subject, starts_at=now - timedelta(hours=1))
+    live_actions.post_live_update(subject, text="覆盖直播更新。")
     in_order = [subject, *companions] if subject_is_newest else [*companions, subject]
     topic = actions.create_topic("覆盖专题", in_order, slug="cov-topic")
     for n in range(12):  # the topic list shows twelve to a page: a page 2
@@ -193,6 +213,10 @@ SAMPLES: dict[str, Callable[[World], list[dict[str, Any]]]] = {
     "syndication:pages_sitemap": _one(),
     "syndication:news_sitemap": _one(),
     "syndication:articles_sitemap": _month,
+    # Pages of a month over the sitemap's limit: the limit is 1 here (`one_a_sitemap`).
+    "syndication:articles_sitemap_page": lambda world: [
+        {**_month(world)[0], "page": str(n)} for n in (2, 3)
+    ],
     "syndication:rss": _one(),
     "syndication:atom": _one(),
     "syndication:topic_rss": _slugs(Topic),
@@ -203,6 +227,7 @@ SAMPLES: dict[str, Callable[[World], list[dict[str, Any]]]] = {
     "portal:about": _one(),
     "portal:article": lambda world: [{"pk": world.subject.pk}],
     "portal:article_page": lambda world: [{"pk": world.subject.pk, "page": 2}],
+    "portal:live_updates": lambda world: [{"pk": world.subject.pk}],
     "portal:topic_list": _one(),
     "portal:topic_list_page": _one(page=2),
     "portal:topic": _slugs(Topic),
