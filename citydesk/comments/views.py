@@ -10,7 +10,6 @@ check, behind the newsroom login.
 import secrets
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
@@ -25,7 +24,7 @@ from django.views.decorators.http import require_POST, require_safe
 from citydesk.comments import actions, queries
 from citydesk.comments.models import MAX_BODY, MAX_NICKNAME, Comment
 from citydesk.content.models import Article
-from citydesk.core.net import request_network
+from citydesk.core.net import request_network, site_origins
 from citydesk.newsroom.roles import Action, allows, role_of
 from citydesk.publishing.decorators import fragment
 
@@ -34,17 +33,13 @@ READER_COOKIE = "cd_reader"
 MAX_POST_BYTES = 8 * 1024
 
 
-def _site_origins() -> set[str]:
-    return {settings.SITE_URL, *settings.CSRF_TRUSTED_ORIGINS}
-
-
 def _from_this_site(request: HttpRequest) -> bool:
     origin = request.headers.get("Origin") or ""
     if not origin or origin == "null":
         referer = urlsplit(request.headers.get("Referer", ""))
         origin = f"{referer.scheme}://{referer.netloc}" if referer.netloc else ""
     host = f"{request.scheme}://{request.get_host()}"
-    return bool(origin) and (origin in _site_origins() or origin == host)
+    return bool(origin) and (origin in site_origins() or origin == host)
 
 
 def _answer(request: HttpRequest, article: Article, message: str, status: int) -> HttpResponse:

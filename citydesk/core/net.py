@@ -80,3 +80,9 @@ def network_of(address: str) -> str:
             return str(parsed.ipv4_mapped)
         return str(ip_network(f"{parsed}/64", strict=False))
     return str(parsed)
+
+
+def site_origins() -> set[str]:
+    """The origins the site's pages are served from (SITE_URL and the other trusted
+    ones): what a form in a cached page, or a page asking to be signed, comes from."""
+    return {settings.SITE_URL, *settings.CSRF_TRUSTED_ORIGINS}

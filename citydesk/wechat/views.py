@@ -5,11 +5,11 @@ opened and a fresh nonce, so it cannot be in the cached page."""
 import logging
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from citydesk.core.net import site_origins
 from citydesk.wechat import client
 
 log = logging.getLogger("citydesk")
@@ -20,11 +20,6 @@ def _error(message: str, status: int) -> JsonResponse:
     return JsonResponse(
         {"error": message}, status=status, json_dumps_params={"ensure_ascii": False}
     )
-
-
-def site_origins() -> set[str]:
-    """The origins the site's pages are served from: only their URLs are signed."""
-    return {settings.SITE_URL, *settings.CSRF_TRUSTED_ORIGINS}
 
 
 @require_GET
