@@ -6,11 +6,9 @@ a partner whose token lapsed must hear so).
 """
 
 import threading
-import time
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.errors import HttpError
@@ -18,6 +16,7 @@ from ninja.security import HttpBearer
 from ninja.throttling import BaseThrottle
 
 from citydesk.api.models import ApiToken, Scope
+from citydesk.core import limits
 from citydesk.core.net import request_network
 
 ANONYMOUS_PER_MINUTE = 120
@@ -82,16 +81,7 @@ class TokenThrottle(BaseThrottle):
             key, limit = f"api:t{identity.token.pk}", identity.token.per_minute
         else:
             key, limit = f"api:n{request_network(request)}", ANONYMOUS_PER_MINUTE
-        now = time.time()
-        window = int(now // 60)
-        key = f"{key}:{window}"
-        cache.add(key, 0, timeout=120)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # evicted between add and incr
-            cache.set(key, 1, timeout=120)
-            count = 1
-        self._refused.wait = (window + 1) * 60 - now
+        count, self._refused.wait = limits.counted(key, 60)
         return count <= limit
 
     def wait(self) -> float | None:

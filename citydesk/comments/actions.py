@@ -3,11 +3,9 @@ delete and 官方回复. Refusals are `Refused`, with the HTTP status and the me
 reader or the moderator reads."""
 
 import re
-import time
 import unicodedata
 
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -22,6 +20,7 @@ from citydesk.comments.models import (
     Report,
 )
 from citydesk.content.models import Article
+from citydesk.core import limits
 from citydesk.newsroom import sensitive
 
 # (seconds, most posts) per writer's network and per reader (a browser's cookie).
@@ -71,19 +70,8 @@ def _plain(text: str) -> str:
     ).strip()
 
 
-def _within(key: str, limits: tuple[tuple[int, int], ...]) -> bool:
-    now = time.time()
-    for seconds, most in limits:
-        window = f"comments:{key}:{seconds}:{int(now // seconds)}"
-        cache.add(window, 0, timeout=seconds * 2)
-        try:
-            count = cache.incr(window)
-        except ValueError:  # evicted between add and incr
-            cache.set(window, 1, timeout=seconds * 2)
-            count = 1
-        if count > most:
-            return False
-    return True
+def _within(key: str, windows: tuple[tuple[int, int], ...]) -> bool:
+    return all(limits.counted(f"comments:{key}", seconds)[0] <= most for seconds, most in windows)
 
 
 def post_comment(
