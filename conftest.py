@@ -5,8 +5,11 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _isolated_files(settings, tmp_path):
-    """Uploaded media and the page cache go to a per-test folder, never to ./var."""
+    """Uploaded media, collected static files and the page cache go to a per-test folder,
+    never to ./var (whose static files `citydesk serve` collected, named by content: pages
+    would name files the tests' finders do not know)."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STATIC_ROOT = tmp_path / "static"
     settings.PAGE_CACHE_DIR = tmp_path / "pagecache"
 
 

@@ -242,12 +242,15 @@ CITYDESK_PAGE_CACHE = os.environ.get("CITYDESK_PAGE_CACHE", "1") == "1"
 # (Cloudflare), or empty for none.
 CITYDESK_SURROGATE_KEY_HEADER = os.environ.get("CITYDESK_SURROGATE_KEY_HEADER", "Surrogate-Key")
 WHITENOISE_USE_FINDERS = True
+# Collected files are kept (and compressed) under their hashed names only: the plain
+# names, asked for by nothing the site renders, come from the finders.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 # Media is served by the embedded server unless a front server (nginx) takes it over.
 CITYDESK_SERVE_MEDIA = os.environ.get("CITYDESK_SERVE_MEDIA", "1") == "1"
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "citydesk.core.staticfiles.StaticStorage"},
 }
 
 # Upload limits: editors upload photos, never huge files.

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
+from django.views.decorators.cache import cache_control
 from django.views.static import serve as serve_file
 
 from citydesk.api.views import urls as api_urls
@@ -22,7 +23,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
 
 if settings.CITYDESK_SERVE_MEDIA:
     urlpatterns += [
-        re_path(r"^media/(?P<path>.*)$", serve_file, {"document_root": settings.MEDIA_ROOT}),
+        # A week, as nginx's config gives media: an upload's name is never reused (Django
+        # adds a suffix), a cover's renditions only when the cover is stored again.
+        re_path(
+            r"^media/(?P<path>.*)$",
+            cache_control(public=True, max_age=604800)(serve_file),
+            {"document_root": settings.MEDIA_ROOT},
+        ),
     ]
 
 handler404 = "citydesk.portal.views.page_not_found"

@@ -8,6 +8,11 @@ small file that expands to gigapixels) is refused with a message, never stored.
 Renditions (SPECS: widths, and a 16:9 crop around the image's focal point for cards),
 as WebP, are made by a task after the upload (citydesk.content.tasks), once per
 image and spec, never on a reader's request.
+
+An article's or a topic's cover is shown small (a list's 116 px thumbnail) and large (the
+headline): `make_cover_renditions` stores WebP copies at COVER_WIDTHS when the cover is
+stored, beside no model of their own (their names follow from the cover's), and
+`cover_srcset` offers them to the browser.
 """
 
 import hashlib
@@ -21,6 +26,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db.models.fields.files import FieldFile
 from PIL import Image as PILImage
 from PIL import ImageOps
 
@@ -168,12 +175,52 @@ def render(image: Image, spec: Spec) -> bytes:
         left = min(max(0, round(image.focal_x * w - crop_w / 2)), w - crop_w)
         top = min(max(0, round(image.focal_y * h - crop_h / 2)), h - crop_h)
         picture = picture.crop((left, top, left + crop_w, top + crop_h))
-    if picture.width > spec.width:
-        height = max(1, round(picture.height * spec.width / picture.width))
-        picture = picture.resize((spec.width, height), PILImage.Resampling.LANCZOS)
+    return _webp(picture, spec.width)
+
+
+def _webp(picture: PILImage.Image, width: int) -> bytes:
+    """`picture` scaled down (never up) to `width`, as WebP."""
+    if picture.width > width:
+        height = max(1, round(picture.height * width / picture.width))
+        picture = picture.resize((width, height), PILImage.Resampling.LANCZOS)
     out = io.BytesIO()
     picture.save(out, "WEBP", quality=80, method=4)
     return out.getvalue()
+
+
+# A list's thumbnail (116 CSS px, ~2x on phones), a phone's full width, a desktop's
+# headline.
+COVER_WIDTHS = (240, 480, 960)
+
+
+def cover_rendition_name(cover: str | None, width: int) -> str:
+    """Where the cover stored as `cover` (a name in the media storage) has its `width`."""
+    return f"renditions/{(cover or '').rsplit('.', 1)[0]}-w{width}.webp"
+
+
+def make_cover_renditions(cover: FieldFile) -> None:
+    """Store the cover's WebP copies at COVER_WIDTHS (replacing any of the same name).
+    A cover that cannot be decoded (stored before uploads were checked) keeps none."""
+    try:
+        with cover.open("rb") as handle, PILImage.open(handle) as source:
+            picture = ImageOps.exif_transpose(source).convert("RGB")
+    except (OSError, PILImage.DecompressionBombError) as exc:
+        logger.warning("cover %s has no renditions: %s", cover.name, exc)
+        return
+    for width in COVER_WIDTHS:
+        name = cover_rendition_name(cover.name, width)
+        default_storage.delete(name)
+        default_storage.save(name, ContentFile(_webp(picture, width)))
+
+
+def cover_srcset(cover: str | None) -> str:
+    """The cover's renditions as an img srcset, or "" while it has none (a cover stored
+    before they were made: `citydesk cover_renditions` makes them)."""
+    if not cover or not default_storage.exists(cover_rendition_name(cover, COVER_WIDTHS[-1])):
+        return ""
+    return ", ".join(
+        f"{default_storage.url(cover_rendition_name(cover, w))} {w}w" for w in COVER_WIDTHS
+    )
 
 
 def url(image: Image, spec: str) -> str:

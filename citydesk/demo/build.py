@@ -17,9 +17,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from citydesk.content import actions
-from citydesk.content.models import Article, ArticleCredit, Channel, Image, Topic
+from citydesk.content.actions import live
+from citydesk.content.models import Article, ArticleCredit, Channel, Image, LiveCoverage, Topic
 from citydesk.demo import images
-from citydesk.demo.content import PEOPLE, STORIES, TOPICS, DemoTopic, Story
+from citydesk.demo.content import LIVE, PEOPLE, STORIES, TOPICS, DemoLive, DemoTopic, Story
 from citydesk.rankings import actions as rankings
 
 
@@ -57,6 +58,8 @@ def build(now: datetime | None = None) -> Result:
         else:
             result.articles_existing += 1
         articles[story.n] = article
+    if not LiveCoverage.objects.filter(article=articles[LIVE.story]).exists():
+        _create_live(LIVE, articles[LIVE.story])
     for position, topic in enumerate(TOPICS):
         if not Topic.objects.filter(slug=topic.slug).exists():
             _create_topic(topic, articles, seed=1000 + position)
@@ -194,6 +197,18 @@ def _readers(article: Article, views: int, now: datetime) -> None:
     start, end = article.published_at.timestamp(), now.timestamp()
     rng = random.Random(article.pk)
     rankings.record_views(article, [rng.uniform(start, end) for _ in range(views // 10)], now=end)
+
+
+def _create_live(demo: DemoLive, article: Article) -> None:
+    assert article.published_at is not None
+    start = article.published_at
+    live.set_live_coverage(article, starts_at=start)
+    for n, (minutes, author, text) in enumerate(demo.updates):
+        update = live.post_live_update(
+            article, text=text, author=author, posted_at=start + timedelta(minutes=minutes)
+        )
+        if n == demo.pinned:
+            live.pin_live_update(update)
 
 
 def _create_topic(topic: DemoTopic, articles: dict[int, Article], seed: int) -> Topic:

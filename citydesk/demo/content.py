@@ -770,6 +770,19 @@ STORIES = [
         editor="孙静怡", source=PINDAO, organization="城市频道", cover=("pagoda", "night"),
         tags=("大运河", "古塔", "夜景"), views=2090, video=True,
     ),
+    Story(
+        45, "suzhou", "【直播】环金鸡湖城市半程马拉松鸣枪开跑",
+        summary="一万余名跑者从金鸡湖畔出发，沿湖环线奔跑。本报记者在起点、沿途补给站和终点发回现场报道。",
+        body="""
+[封面] 跑者在金鸡湖畔的起点区集结。
+环金鸡湖城市半程马拉松今天在湖畔鸣枪开跑，一万余名跑者参赛。赛道沿金鸡湖一周，途经湖滨步道、跨湖大桥和城市中心区，全程21.0975公里。
+本报记者分布在起点、沿途补给站和终点，随时发回现场消息。
+赛事期间，赛道沿线部分道路临时交通管制，公交线路相应绕行。请市民提前规划出行路线，驾车绕开湖滨区域。
+""",
+        hours_ago=1.5, writers=("沈嘉禾",), photographers=("蒋一帆",), editor="范立言",
+        source=PINDAO, organization="城市频道", cover=("lake", "dawn"),
+        tags=("马拉松", "金鸡湖", "交通管制"), flags="recommended", views=3120,
+    ),
 ]  # fmt: skip
 
 TOPICS = [
@@ -788,3 +801,35 @@ TOPICS = [
         (33, 34, 35, 5, 37),
     ),
 ]
+
+
+@dataclass(frozen=True)
+class DemoLive:
+    """图文直播 on a story: it began when the story was published; the updates are
+    (minutes after the start, author, text), and `pinned` is the index of the one kept
+    on top."""
+
+    story: int
+    updates: tuple[tuple[int, str, str], ...]
+    pinned: int
+
+
+LIVE = DemoLive(
+    45,
+    (
+        (0, "沈嘉禾", "发令枪响，第一批跑者从金鸡湖东岸起点出发。"),
+        (6, "蒋一帆", "起点区分批出发，十多分钟后，最后一批跑者全部通过起点拱门。"),
+        (18, "沈嘉禾", "湖滨步道上的市民自发组成加油团，不少人举着自制的标语为跑者鼓劲。"),
+        (31, "沈嘉禾", "5公里补给站：志愿者提前把水和香蕉摆上桌，现场秩序良好。"),
+        (44, "蒋一帆", "领先集团已经通过跨湖大桥，湖面上起了风，跑者们压低身子前进。"),
+        (58, "沈嘉禾", "医疗保障点提醒：天气偏凉，跑者不要在补给站停留太久，以免受凉。"),
+        (67, "沈嘉禾", "男子组第一名冲过终点，成绩1小时04分。女子组领先选手预计在十分钟后到达。"),
+        (79, "蒋一帆", "终点区陆续有跑者完赛，不少人披着完赛毛巾和家人合影。"),
+        (
+            86,
+            "沈嘉禾",
+            "交通提示：赛道沿线道路将在跑者通过后分段解除管制，预计两小时内全部恢复通行。",
+        ),
+    ),
+    pinned=8,
+)

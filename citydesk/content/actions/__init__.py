@@ -88,12 +88,17 @@ def _article_change(article: Article) -> Iterator[Article]:
     A new article (no pk yet) has no state before; the caller saves it inside the block.
     """
     with transaction.atomic():
-        before = None
+        before, cover = None, ""
         if article.pk is not None:
             # The state before must be the one this change replaces, not a concurrent one's.
-            list(Article.objects.select_for_update().filter(pk=article.pk).values_list("pk"))
+            locked = Article.objects.select_for_update().filter(pk=article.pk)
+            cover = locked.values_list("cover", flat=True).first() or ""
             before = article_state(article.pk)
         yield article
+        if article.cover.name and article.cover.name != cover:
+            # Here, not in a task: the pages this change purges show the new cover's
+            # renditions at once (a fraction of a second, once an article).
+            images.make_cover_renditions(article.cover)
         announce_article_change(article.pk, before)
 
 
@@ -136,6 +141,10 @@ def _related_change(
             if deleting:
                 shown = _live_article_ids(instance)
         yield
+        if isinstance(instance, Topic) and not deleting:
+            cover = instance.cover
+            if cover.name and cover.name != (before or {}).get("cover"):
+                images.make_cover_renditions(cover)
         pk = pk if deleting else instance.pk  # a new one has its pk once saved
         if not deleting:
             shown = _live_article_ids(instance)

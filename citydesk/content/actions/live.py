@@ -99,7 +99,12 @@ def post_live_update(
     video_url: str = "",
     author: str = "",
     user: User | None = None,
+    posted_at: datetime | None = None,
 ) -> LiveUpdate:
+    """A new update; `posted_at` (not in the future) is for updates brought over from
+    elsewhere, such as the demo's or another system's, posted when they happened."""
+    if posted_at is not None and posted_at > timezone.now():
+        raise LiveRefused("更新的发布时间不能晚于现在")
     with transaction.atomic():
         # Locked before it is checked: an end committed meanwhile is seen.
         coverage = LiveCoverage.objects.select_for_update().filter(article=article).first()
@@ -115,6 +120,7 @@ def post_live_update(
             video_url=video_url,
             author=get_or_create_person(author) if author.strip() else None,
             created_by=user,
+            posted_at=posted_at or timezone.now(),
         )
         _announce(coverage)
     return update

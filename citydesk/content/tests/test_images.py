@@ -6,7 +6,9 @@ import zlib
 from pathlib import Path
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
 from PIL import Image as PILImage
 
@@ -241,3 +243,60 @@ def test_renditions_of_an_image_edited_meanwhile_are_left_to_the_edits_task(monk
     monkeypatch.setattr(images, "render", render_then_edit)
     assert actions.make_renditions(image.pk) == 0
     assert not image.renditions.exists()
+
+
+# Covers ---------------------------------------------------------------------------------
+
+
+def rendition_sizes(cover: str | None) -> list[tuple[int, int]]:
+    sizes = []
+    for width in images.COVER_WIDTHS:
+        path = Path(default_storage.path(images.cover_rendition_name(cover, width)))
+        with PILImage.open(path) as rendition:
+            assert rendition.format == "WEBP"
+            sizes.append(rendition.size)
+    return sizes
+
+
+def test_a_cover_gets_its_webp_renditions_when_stored_never_enlarged():
+    article = actions.create_article(actions.ArticleData(title="封面", body=[]))
+    actions.set_article_cover(article, "big.jpg", picture((1600, 1200)))
+    assert rendition_sizes(article.cover.name) == [(240, 180), (480, 360), (960, 720)]
+    srcset = images.cover_srcset(article.cover.name)
+    assert srcset.count("webp") == 3 and srcset.endswith(" 960w") and " 240w, " in srcset
+
+    first = article.cover.name
+    actions.set_article_cover(article, "small.jpg", picture((300, 200)))
+    assert article.cover.name != first
+    assert rendition_sizes(article.cover.name) == [(240, 160), (300, 200), (300, 200)]
+
+
+def test_a_topic_cover_gets_them_too():
+    topic = actions.create_topic("古城专题", cover=("t.jpg", picture((1200, 600))))
+    assert rendition_sizes(topic.cover.name)[-1] == (960, 480)
+
+
+def test_a_cover_stored_before_renditions_has_none_until_the_command_makes_them():
+    article = actions.create_article(actions.ArticleData(title="旧封面", body=[]))
+    actions.set_article_cover(article, "old.jpg", picture())
+    for width in images.COVER_WIDTHS:  # as a site upgraded from before renditions has it
+        default_storage.delete(images.cover_rendition_name(article.cover.name, width))
+    assert images.cover_srcset(article.cover.name) == ""
+    out = io.StringIO()
+    call_command("cover_renditions", stdout=out)
+    assert "made the renditions of 1 covers" in out.getvalue()
+    assert images.cover_srcset(article.cover.name).count("webp") == 3
+    call_command("cover_renditions", stdout=out)  # nothing left to make
+    assert out.getvalue().endswith("made the renditions of 0 covers\n")
+
+
+def test_a_card_offers_the_renditions_to_the_browser(client):
+    article = actions.create_article(
+        actions.ArticleData(title="有封面的稿件", body=[], channels=["suzhou"]),
+        status="published",
+    )
+    actions.set_article_cover(article, "c.jpg", picture())
+    html = client.get("/suzhou/").content.decode()
+    card = html[html.index("有封面的稿件") :]
+    assert f'src="{article.cover.url}"' in card
+    assert 'sizes="116px"' in card and images.cover_srcset(article.cover.name) in card

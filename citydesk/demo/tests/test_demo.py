@@ -17,6 +17,7 @@ from citydesk.content.models import (
     ArticleCredit,
     Channel,
     Image,
+    LiveCoverage,
     Person,
     Tag,
     Topic,
@@ -98,6 +99,19 @@ def test_demo_topics_keep_their_order_and_a_normal_channel():
         assert [a.pk for a in queries.topic_articles(topic)] == ordered
         for article in queries.topic_articles(topic):
             assert article.channels.filter(kind=Channel.Kind.LIST).exists()
+
+
+def test_demo_covers_a_running_race_live():
+    run_demo()
+    coverage = LiveCoverage.objects.get()
+    assert coverage.state() == LiveCoverage.State.LIVE and coverage.article.is_live
+    posted = list(coverage.updates.order_by("posted_at").values_list("posted_at", flat=True))
+    assert len(posted) == 9 and coverage.updates.filter(pinned=True).count() == 1
+    # Posted as they happened, over an hour and a half, the newest before now.
+    assert coverage.starts_at <= posted[0] < posted[-1] <= timezone.now()
+    assert posted[-1] - posted[0] > timedelta(hours=1)
+    run_demo()  # a second run adds no second coverage and no updates
+    assert LiveCoverage.objects.count() == 1 and coverage.updates.count() == 9
 
 
 def test_demo_has_a_three_page_article_with_credited_pictures():

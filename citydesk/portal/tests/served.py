@@ -67,7 +67,11 @@ def child_env(data_dir: Path) -> dict[str, str]:
 
 @contextmanager
 def citydesk_serve(
-    data_dir: Path, *, workers: int = 1, env: dict[str, str] | None = None
+    data_dir: Path,
+    *,
+    workers: int = 1,
+    env: dict[str, str] | None = None,
+    collectstatic: bool = False,
 ) -> Iterator[Served]:
     env = {**child_env(data_dir), **(env or {})}
     run = [sys.executable, "-m", "citydesk"]
@@ -78,7 +82,8 @@ def citydesk_serve(
     ids = [int(pk) for pk in made.stdout.strip().strip("[]").split(",")]
     port = free_port()
     process = subprocess.Popen(
-        [*run, "serve", "--port", str(port), "--workers", str(workers), "--no-collectstatic"],
+        [*run, "serve", "--port", str(port), "--workers", str(workers)]
+        + ([] if collectstatic else ["--no-collectstatic"]),
         env=env,
         cwd=REPO_ROOT,
         stdout=subprocess.DEVNULL,

@@ -122,3 +122,12 @@ def test_read_aloud_speaks_the_article_in_chinese(article, page, live_server):
     stop.click()
     assert page.evaluate("() => window.__cancelled") >= 2
     assert page.get_by_role("button", name="朗读").get_attribute("aria-pressed") == "false"
+
+
+def test_a_link_ending_in_care_opens_the_page_in_care_mode_and_it_is_kept(
+    article, page, live_server
+):
+    page.goto(live_server.url + article.get_absolute_url() + "#care")
+    assert page.evaluate(MEASURE)["care"]
+    page.goto(live_server.url + "/")  # no #care: remembered from the link
+    assert page.evaluate(MEASURE)["care"]

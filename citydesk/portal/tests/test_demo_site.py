@@ -42,7 +42,10 @@ def test_every_demo_page_renders_with_its_pictures(client, demo):
         html = response.content.decode()
         assert "名城苏州" in html and "</html>" in html, url
         media.update(re.findall(r'(?:src|poster)="(/media/[^"]+)"', html))
+        for srcset in re.findall(r'srcset="([^"]+)"', html):  # covers' WebP renditions
+            media.update(candidate.split()[0] for candidate in srcset.split(", "))
     assert len(media) > 40
+    assert sum(url.endswith("-w960.webp") for url in media) > 20
     root = Path(django_settings.MEDIA_ROOT)
     missing = [m for m in media if not (root / m.removeprefix("/media/")).is_file()]
     assert missing == []

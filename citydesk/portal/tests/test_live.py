@@ -161,6 +161,10 @@ def test_the_door_refuses_what_a_live_article_cannot_take():
     for kwargs, message in cases:
         with pytest.raises(live_actions.LiveRefused, match=message):
             live_actions.post_live_update(article, **kwargs)
+    with pytest.raises(live_actions.LiveRefused, match="不能晚于现在"):
+        live_actions.post_live_update(
+            article, text="来自未来", posted_at=timezone.now() + timedelta(minutes=5)
+        )
     actions.do_retract_article(Article.objects.get(pk=article.pk))
     with pytest.raises(live_actions.LiveRefused, match="已撤稿"):
         live_actions.post_live_update(Article.objects.get(pk=article.pk), text="撤稿后")

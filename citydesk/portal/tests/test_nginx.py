@@ -155,6 +155,10 @@ def test_static_files_and_media_come_from_disk(nginx):
     response, body = fetch(nginx, "/static/portal/x.css", {"Accept-Encoding": "gzip"})
     assert response.status == 200 and gzip.decompress(body) == b"body{}"
     assert response.getheader("Content-Type").startswith("text/css")
+    assert response.getheader("Cache-Control") == "public, max-age=3600"
+    css.with_name("x.0123456789ab.css").write_text("body{}")  # collected: named by content
+    response, _ = fetch(nginx, "/static/portal/x.0123456789ab.css")
+    assert response.getheader("Cache-Control") == "public, max-age=31536000, immutable"
     photo = Path(settings.MEDIA_ROOT) / "photos" / "a.jpg"
     photo.parent.mkdir(parents=True)
     photo.write_bytes(b"\xff\xd8jpeg")

@@ -5,6 +5,7 @@ the page on a miss is tested in citydesk/publishing/tests/test_middleware.py.
 """
 
 import gzip
+import re
 import signal
 from http.client import HTTPConnection
 
@@ -189,6 +190,22 @@ def test_serve_passes_posts_and_static_files_to_django(served):
     response, body = fetch(served.port, "/static/portal/portal.css")
     assert response.status == 200 and b"PingFang SC" in body
     assert response.getheader("Content-Type").startswith("text/css")
+
+
+def test_collected_static_files_are_named_by_content_compressed_and_kept_a_year(tmp_path):
+    with citydesk_serve(tmp_path / "data", collectstatic=True) as server:
+        _, page = fetch(server.port, f"/a/{server.article_ids[0]}/")
+        css = re.search(rb'href="(/static/portal/portal\.[0-9a-f]{12}\.css)"', page)
+        assert css is not None, "the page names the collected, hashed stylesheet"
+        response, body = fetch(server.port, css[1].decode(), {"Accept-Encoding": "br, gzip"})
+        assert response.status == 200 and response.getheader("Content-Encoding") == "br"
+        assert b"PingFang SC" in brotli.decompress(body)
+        assert response.getheader("Cache-Control") == "max-age=315360000, public, immutable"
+        # Media: a week (an upload's name is never reused).
+        (server.data_dir / "media").mkdir(exist_ok=True)
+        (server.data_dir / "media" / "p.jpg").write_bytes(b"\xff\xd8")
+        response, _ = fetch(server.port, "/media/p.jpg")
+        assert response.getheader("Cache-Control") == "public, max-age=604800"
 
 
 def test_serve_streams_big_answers_from_django(served):

@@ -27,6 +27,9 @@
     root.setAttribute("data-care-text", String(size));
   }
 
+  // A link to any page ending in #care opens it in 关怀版 (and the choice is kept), as
+  // the 适老化 entrances of other sites link to theirs: still the same cached page.
+  if (window.location.hash === "#care") save("care", "1");
   var size = Math.min(SIZES - 1, Math.max(0, parseInt(load("care-size"), 10) || 0));
   apply(load("care") === "1", size);
 
