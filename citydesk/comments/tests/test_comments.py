@@ -220,3 +220,9 @@ def test_forged_moderation_changes_nothing(article):
     assert "没有这个操作" in odd.content.decode()
     comment.refresh_from_db()
     assert comment.status == Comment.Status.PENDING
+
+
+def test_the_dashboard_links_the_queue_for_those_who_may_moderate_only():
+    link = 'href="/newsroom/comments/"'
+    assert link in moderator(Role.EDITOR).get("/newsroom/").content.decode()
+    assert link not in moderator(Role.REPORTER).get("/newsroom/").content.decode()

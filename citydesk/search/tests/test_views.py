@@ -52,6 +52,12 @@ def test_results_page_ranks_marks_and_counts(site, client):
     assert 'name="q" value="数字经济"' in html
 
 
+def test_results_are_kept_out_of_search_engines_but_the_search_page_is_not(site, client):
+    noindex = '<meta name="robots" content="noindex, follow">'
+    assert noindex in client.get("/search/", {"q": "数字经济"}).content.decode()
+    assert noindex not in client.get("/search/").content.decode()
+
+
 def test_titles_and_snippets_cannot_inject_html(site, client):
     html = client.get("/search/", {"q": "数字经济 alert"}).content.decode()
     assert "<script>alert(1)</script>" not in html
