@@ -44,6 +44,7 @@ def _seeded_channels(request):
 
     importlib.import_module("citydesk.content.migrations.0002_seed_channels").seed(apps, None)
     importlib.import_module("citydesk.newsroom.migrations.0002_role_groups").create(apps, None)
+    importlib.import_module("citydesk.newsroom.migrations.0007_skill_groups").create(apps, None)
 
 
 def pytest_report_header(config):

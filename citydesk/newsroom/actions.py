@@ -25,7 +25,7 @@ from django.utils import timezone
 from citydesk.content import actions as content
 from citydesk.content.models import Article
 from citydesk.newsroom import sensitive, workflow
-from citydesk.newsroom.models import Transition
+from citydesk.newsroom.models import Assignment, Transition
 from citydesk.newsroom.roles import Action, Role, allows, role_of
 
 Status = Article.Status
@@ -95,7 +95,8 @@ def readable(user: User) -> Q:
     live = Q(status=Status.PUBLISHED, published_at__lte=timezone.now())
     if allows(role, Action.READ_OTHERS):
         return Q()
-    return live | Q(created_by=user)
+    assigned = Assignment.objects.filter(person=user).values("article_id")
+    return live | Q(created_by=user) | Q(pk__in=assigned)
 
 
 def may_post_live(user: User, article: Article) -> bool:

@@ -151,9 +151,14 @@ def new_words_note(
 
 
 def create_draft(
-    user: User, changes: dict[str, Any], *, channels: list[Channel] | None = None
+    user: User,
+    changes: dict[str, Any],
+    *,
+    channels: list[Channel] | None = None,
+    credits: list[tuple[str, str]] | None = None,
 ) -> Article:
-    """A new draft written by `user`, its first revision kept."""
+    """A new draft written by `user`, its first revision kept; `credits` are its byline
+    as (ArticleCredit role, name) pairs (a 选题's assignees)."""
     if not allows(role_of(user), Action.CREATE):
         raise PermissionDenied("你不能新建稿件")
     checked = _checked({"title": "", **changes})
@@ -168,6 +173,7 @@ def create_draft(
                 source_url=checked.get("source_url", ""),
                 organization=checked.get("byline_organization", ""),
                 channels=[channel.slug for channel in channels or []],
+                credits=credits or [],
             ),
             created_by=user,
             version=1,

@@ -43,10 +43,18 @@ class Action(models.TextChoices):
     OVERRIDE = "override", _("敏感词放行")
     EDIT_CHANNELS = "edit_channels", _("管理栏目和专题")
     MANAGE_USERS = "manage_users", _("管理用户")
+    PROPOSE = "propose", _("报题")
+    PLAN = "plan", _("审批选题和派单")
 
 
-_WRITING = {Action.CREATE, Action.EDIT_OWN, Action.SUBMIT}
-_REVIEWING = _WRITING | {Action.READ_OTHERS, Action.EDIT_OTHERS, Action.RETURN, Action.APPROVE}
+_WRITING = {Action.CREATE, Action.EDIT_OWN, Action.SUBMIT, Action.PROPOSE}
+_REVIEWING = _WRITING | {
+    Action.READ_OTHERS,
+    Action.EDIT_OTHERS,
+    Action.RETURN,
+    Action.APPROVE,
+    Action.PLAN,
+}
 _SIGNING = _REVIEWING | {
     Action.PUBLISH,
     Action.SCHEDULE,
@@ -61,6 +69,9 @@ MATRIX: dict[Role, frozenset[Action]] = {
     Role.CHIEF: frozenset(_SIGNING),
     Role.ADMIN: frozenset(Action),
 }
+# What an assignment (派单) may ask of someone beyond writing, by the groups that say who
+# can do it: 摄 of a photographer, 视频 of a video journalist. Any newsroom member writes.
+SKILLS = {"photographer": "摄影记者", "video": "视频记者"}
 # Highest first: a user in several groups has the most their groups give.
 _RANKED = [Role.ADMIN, Role.CHIEF, Role.EDITOR, Role.REPORTER]
 

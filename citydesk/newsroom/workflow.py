@@ -14,6 +14,7 @@ from enum import StrEnum
 from django.contrib.auth.models import User
 
 from citydesk.content.models import Article
+from citydesk.newsroom.models import Assignment
 from citydesk.newsroom.roles import Action, Role, allows, role_of
 
 Status = Article.Status
@@ -93,7 +94,13 @@ STEPS: dict[str, Step] = {
 
 
 def is_writer(user: User, article: Article) -> bool:
-    return article.created_by_id is not None and article.created_by_id == user.pk
+    """Whether the piece is `user`'s own: they created it, or a 选题 assigned it to them
+    (planning: the photographer's piece as much as the writer's)."""
+    if article.created_by_id is not None and article.created_by_id == user.pk:
+        return True
+    return (
+        article.pk is not None and Assignment.objects.filter(article=article, person=user).exists()
+    )
 
 
 def role_refusal(role: Role | None, step: Step, *, own: bool) -> str | None:
