@@ -170,6 +170,15 @@ def main() -> int:
             f"| {kind} (`{path}`) | {median['performance']} ({low}) | {median['accessibility']} "
             f"| {median['best-practices']} | {median['seo']} | {', '.join(failed) or 'none'} |"
         )
+    lines += [
+        "",
+        "Search results carry `noindex` on purpose (search engines ask sites to keep result",
+        "pages out of their index), which is all the SEO audit holds against them; the",
+        "search page itself is indexable and scores 100. Before the fixes of issue #20",
+        "(2026-12-06: colour contrast, links told by colour alone, covers without",
+        "renditions, static files without compression or long lifetimes) the home page",
+        "scored 97/96/96/100 and an article 99/93/96/100.",
+    ]
     write_section(HEADING, "\n".join(lines))
     return 0
 
