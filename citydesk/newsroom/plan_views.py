@@ -74,12 +74,12 @@ def _day_start(at: datetime) -> datetime:
 @login_required(login_url="newsroom:login")
 def plan(request: HttpRequest) -> HttpResponse:
     user = _member(request)
-    proposal_form = ProposalForm(prefix="p")
+    proposal_form = ProposalForm(prefix="p", label_suffix="")
     if request.method == "POST":
         done = _post(request, user)
         if done is not None:
             return done
-        proposal_form = ProposalForm(request.POST, prefix="p")
+        proposal_form = ProposalForm(request.POST, prefix="p", label_suffix="")
         proposal_form.is_valid()  # its errors are shown with the form
     today = _day_start(timezone.now())
     week = list(planning.plan(today, today + timedelta(days=DAYS)))

@@ -192,8 +192,8 @@ def assign(
         )
         Notice.objects.create(
             user=person,
-            text=f"新派单：{current.title}（{label}，{timezone.localtime(deadline):%m-%d %H:%M}"
-            "截稿）",
+            text=f"新派单：{current.title}（{label}，"
+            f"{timezone.localtime(deadline):%m-%d %H:%M} 截稿）",
             url=reverse("newsroom:plan"),
         )
     return assignment
