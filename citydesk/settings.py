@@ -26,6 +26,9 @@ ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("CITYDESK_ALLOWED_HOSTS", "*").split(",") if h.strip()
 ]
 SITE_NAME = os.environ.get("CITYDESK_SITE_NAME", "名城苏州")
+# 稿费 counts a piece as original (原创) when its 来源 is blank or one of these
+# (comma-separated): the paper's own titles. Anything else is a repost (转载).
+CITYDESK_OWN_SOURCES = os.environ.get("CITYDESK_OWN_SOURCES", SITE_NAME)
 SITE_WECHAT_ID = os.environ.get("CITYDESK_WECHAT_ID", "citydesk_demo")
 # The origin every absolute URL (canonical, feeds, sitemaps, share cards) is built on.
 # Not the request's host: one cached page is served to every host name the site answers to.
@@ -117,6 +120,7 @@ INSTALLED_APPS = [
     "citydesk.ops",
     "citydesk.api",
     "citydesk.comments",
+    "citydesk.pay",
     "ninja",  # the API's docs page, from its own static files
     "corsheaders",
     "django_prose_editor",

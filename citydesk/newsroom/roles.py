@@ -45,6 +45,7 @@ class Action(models.TextChoices):
     MANAGE_USERS = "manage_users", _("管理用户")
     PROPOSE = "propose", _("报题")
     PLAN = "plan", _("审批选题和派单")
+    PAY = "pay", _("设定稿费标准、查看全部稿费")
 
 
 _WRITING = {Action.CREATE, Action.EDIT_OWN, Action.SUBMIT, Action.PROPOSE}
@@ -56,6 +57,7 @@ _REVIEWING = _WRITING | {
     Action.PLAN,
 }
 _SIGNING = _REVIEWING | {
+    Action.PAY,
     Action.PUBLISH,
     Action.SCHEDULE,
     Action.UNPUBLISH,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from citydesk.newsroom import plan_views, views
+from citydesk.newsroom import pay_views, plan_views, views
 
 app_name = "newsroom"
 urlpatterns = [
@@ -9,6 +9,7 @@ urlpatterns = [
     path("logout/", views.logout, name="logout"),
     path("new/", views.new, name="new"),
     path("plan/", plan_views.plan, name="plan"),
+    path("pay/", pay_views.report, name="pay"),
     path("images/", views.upload_image, name="upload-image"),
     path("a/<id:pk>/edit/", views.edit, name="edit"),
     path("a/<id:pk>/preview/", views.preview, name="preview"),

@@ -33,7 +33,16 @@ from citydesk.content.actions import live as live_actions
 from citydesk.content.models import Article, Image, LiveUpdate
 from citydesk.content.richtext import char_count, parse_id
 from citydesk.core import tasks
-from citydesk.newsroom import actions, locks, planning, queries, revisions, sensitive, workflow
+from citydesk.newsroom import (
+    actions,
+    locks,
+    pay_views,
+    planning,
+    queries,
+    revisions,
+    sensitive,
+    workflow,
+)
 from citydesk.newsroom.editor import ArticleEditForm, ImageUploadForm
 from citydesk.newsroom.models import Revision
 from citydesk.newsroom.roles import GROUPS, Action, allows, role_of
@@ -96,6 +105,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "moderates": allows(board.role, Action.EDIT_OTHERS),
         "notices": list(planning.unread_notices(user)[:20]),
         "due_soon": list(planning.due_soon(user)),
+        "pay": pay_views.month_line(user),
         "title": "编辑部工作台",
     }
     return render(request, "newsroom/dashboard.html", context)

@@ -43,3 +43,9 @@ def hot(window: str = "day", *, channel_id: int | None = None, limit: int = 10) 
 def forget() -> None:
     """Drop the per-process copies (tests, and right after a bulk change)."""
     fresh.forget()
+
+
+def views(article_ids: list[int], window: str) -> dict[int, int]:
+    """Views of each article in `window` (one of WINDOWS); an article without any is left
+    out. For reports (稿费, 绩效), read afresh."""
+    return get_backend().views(article_ids, window) if article_ids else {}
