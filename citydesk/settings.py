@@ -29,6 +29,11 @@ SITE_NAME = os.environ.get("CITYDESK_SITE_NAME", "名城苏州")
 # 稿费 counts a piece as original (原创) when its 来源 is blank or one of these
 # (comma-separated): the paper's own titles. Anything else is a repost (转载).
 CITYDESK_OWN_SOURCES = os.environ.get("CITYDESK_OWN_SOURCES", SITE_NAME)
+# App push (头条推送, citydesk.distribution.push): "log", "webhook" (a signed POST to
+# CITYDESK_PUSH_WEBHOOK_URL) or "" for none.
+CITYDESK_PUSH_BACKEND = os.environ.get("CITYDESK_PUSH_BACKEND", "")
+CITYDESK_PUSH_WEBHOOK_URL = os.environ.get("CITYDESK_PUSH_WEBHOOK_URL", "")
+CITYDESK_PUSH_SECRET = os.environ.get("CITYDESK_PUSH_SECRET", "")
 SITE_WECHAT_ID = os.environ.get("CITYDESK_WECHAT_ID", "citydesk_demo")
 # The origin every absolute URL (canonical, feeds, sitemaps, share cards) is built on.
 # Not the request's host: one cached page is served to every host name the site answers to.
@@ -121,6 +126,7 @@ INSTALLED_APPS = [
     "citydesk.api",
     "citydesk.comments",
     "citydesk.pay",
+    "citydesk.distribution",
     "ninja",  # the API's docs page, from its own static files
     "corsheaders",
     "django_prose_editor",

@@ -18,6 +18,7 @@ urlpatterns = [
     path("a/<id:pk>/restore/<id:revision>/", views.restore, name="restore"),
     path("a/<id:pk>/lock/", views.lock, name="lock"),
     path("a/<id:pk>/live/", views.live, name="live"),
+    path("a/<id:pk>/distribute/", views.distribute, name="distribute"),
     path("a/<id:pk>/<str:name>/", views.step, name="step"),
     path("tasks/<uuid:task_id>/retry/", views.retry_task, name="retry-task"),
 ]

@@ -33,6 +33,8 @@ from citydesk.content.actions import live as live_actions
 from citydesk.content.models import Article, Image, LiveUpdate
 from citydesk.content.richtext import char_count, parse_id
 from citydesk.core import tasks
+from citydesk.distribution import actions as distribution_actions
+from citydesk.distribution import queries as distribution
 from citydesk.newsroom import (
     actions,
     locks,
@@ -188,6 +190,8 @@ def _editor_context(
             "hits": sensitive.check_article(article),
             "char_count": char_count(article.body),
             "transitions": list(article.transitions.order_by("-at", "-id")[:20]),
+            "outlets": distribution.states(article),
+            "may_distribute": allows(role_of(user), Action.PUBLISH),
         }
     else:
         context |= {"editable": True, "hits": [], "char_count": 0}
@@ -298,6 +302,24 @@ def preview(request: HttpRequest, pk: int, page: int = 1) -> HttpResponse:
     response = render(request, "portal/article.html", context)
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+@require_POST
+@login_required
+def distribute(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send a live piece to an outlet (App 推送), or again after a failure: those who may
+    publish. The outlet's task does the sending; a failure never touches the article."""
+    user = _user(request)
+    if not allows(role_of(user), Action.PUBLISH):
+        raise PermissionDenied("只有签发编辑可以分发稿件")
+    article = _readable(user, pk)
+    try:
+        distribution_actions.send_to_app(article, requested_by=actions.display_name(user))
+    except distribution_actions.DistributionRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, "已加入推送队列")
+    return HttpResponseRedirect(reverse("newsroom:edit", args=[article.pk]))
 
 
 @never_cache
