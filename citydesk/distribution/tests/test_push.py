@@ -144,7 +144,7 @@ def test_the_log_backend_for_development(settings, caplog):
 )
 def test_misconfiguration_is_refused_at_start_up(settings, backend, url, message):
     settings.CITYDESK_PUSH_BACKEND, settings.CITYDESK_PUSH_WEBHOOK_URL = backend, url
-    found = [p.msg for p in startup.problems() if p.id.startswith("citydesk.distribution")]
+    found = [p.msg for p in startup.problems() if (p.id or "").startswith("citydesk.distribution")]
     assert len(found) == 1 and found[0].startswith(message)
 
 
