@@ -6,6 +6,7 @@ from django.utils import timezone
 from citydesk.content.models import Article
 from citydesk.distribution import push
 from citydesk.distribution.models import Distribution
+from citydesk.wechat import client as wechat_client
 
 
 class DistributionRefused(ValueError):
@@ -14,7 +15,22 @@ class DistributionRefused(ValueError):
 
 def outlets() -> list[str]:
     """The outlets configured here (only they are shown)."""
-    return [Distribution.Outlet.APP] if push.backend() is not None else []
+    found: list[str] = [Distribution.Outlet.APP] if push.backend() is not None else []
+    return found + ([Distribution.Outlet.WECHAT] if wechat_client.configured() else [])
+
+
+def _queue(article: Article, outlet: str, state: str, requested_by: str) -> Distribution:
+    delivery, _ = Distribution.objects.update_or_create(
+        article=article,
+        outlet=outlet,
+        defaults={
+            "state": state,
+            "error": "",
+            "requested_by": requested_by,
+            "updated_at": timezone.now(),
+        },
+    )
+    return delivery
 
 
 def send_to_app(article: Article, requested_by: str = "") -> Distribution:
@@ -26,15 +42,52 @@ def send_to_app(article: Article, requested_by: str = "") -> Distribution:
     from citydesk.distribution.tasks import send_push
 
     with transaction.atomic():
-        delivery, _ = Distribution.objects.update_or_create(
-            article=article,
-            outlet=Distribution.Outlet.APP,
-            defaults={
-                "state": Distribution.State.QUEUED,
-                "error": "",
-                "requested_by": requested_by,
-                "updated_at": timezone.now(),
-            },
-        )
+        delivery = _queue(article, Distribution.Outlet.APP, Distribution.State.QUEUED, requested_by)
         send_push.enqueue(distribution_id=delivery.pk)
     return delivery
+
+
+def draft_for_wechat(article: Article, requested_by: str = "") -> Distribution:
+    """The live piece to the 公众号's 草稿箱 (again, after a failure or an edit)."""
+    if Distribution.Outlet.WECHAT not in outlets():
+        raise DistributionRefused("没有配置公众号")
+    if not article.is_live:
+        raise DistributionRefused("只有已发布的稿件可以发到公众号")
+    from citydesk.distribution.tasks import wechat_prepare
+
+    with transaction.atomic():
+        state = Distribution.State.QUEUED
+        delivery = _queue(article, Distribution.Outlet.WECHAT, state, requested_by)
+        Distribution.objects.filter(pk=delivery.pk).update(remote={})
+        wechat_prepare.enqueue(distribution_id=delivery.pk)
+    return delivery
+
+
+def publish_on_wechat(article: Article, requested_by: str = "") -> Distribution:
+    """An editor's click: the draft in the 草稿箱 goes out (发布)."""
+    from citydesk.distribution.tasks import wechat_submit
+
+    with transaction.atomic():
+        delivery = (
+            Distribution.objects.select_for_update()
+            .filter(article=article, outlet=Distribution.Outlet.WECHAT)
+            .first()
+        )
+        if delivery is None or delivery.state != Distribution.State.DRAFTED:
+            raise DistributionRefused("请先生成公众号草稿")
+        if not article.is_live:
+            raise DistributionRefused("稿件已不在网站上，不能发到公众号")
+        delivery.requested_by = requested_by
+        delivery.save(update_fields=["requested_by"])
+        wechat_submit.enqueue(distribution_id=delivery.pk)
+    return delivery
+
+
+def needs_taking_down(delivery: Distribution) -> bool:
+    """A 公众号 article still out (or going out) for a piece the site has retracted: the
+    editor is reminded to delete it there."""
+    return (
+        delivery.outlet == Distribution.Outlet.WECHAT
+        and delivery.state in (Distribution.State.SUBMITTED, Distribution.State.PUBLISHED)
+        and delivery.article.status == Article.Status.RETRACTED
+    )

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from citydesk.content.models import Article
-from citydesk.distribution.actions import outlets
+from citydesk.distribution.actions import needs_taking_down, outlets
 from citydesk.distribution.models import Distribution
 
 
@@ -12,8 +12,19 @@ class OutletState:
     outlet: str
     label: str
     delivery: Distribution | None  # None: never sent there
+    take_down: bool = False  # retracted on the site, still out there: remind the editor
 
 
 def states(article: Article) -> list[OutletState]:
-    found = {d.outlet: d for d in Distribution.objects.filter(article=article)}
-    return [OutletState(o, str(Distribution.Outlet(o).label), found.get(o)) for o in outlets()]
+    found = {
+        d.outlet: d for d in Distribution.objects.filter(article=article).select_related("article")
+    }
+    return [
+        OutletState(
+            o,
+            str(Distribution.Outlet(o).label),
+            found.get(o),
+            o in found and needs_taking_down(found[o]),
+        )
+        for o in outlets()
+    ]

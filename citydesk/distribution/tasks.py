@@ -1,14 +1,18 @@
 """Deliveries as durable tasks: retried with backoff; each failure is written on the
 delivery (what editors see), never on the article."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django.db.models import F
 from django.utils import timezone
 
 from citydesk.content.models import Article
 from citydesk.core.tasks import Gone, Policy, follow_up
-from citydesk.distribution import push
+from citydesk.distribution import push, wechat
 from citydesk.distribution.models import Distribution
 from citydesk.syndication.meta import absolute_url
+from citydesk.wechat.client import WechatError
 
 
 def _record(delivery: Distribution, **fields: object) -> None:
@@ -45,3 +49,98 @@ def send_push(distribution_id: int) -> str:
         raise  # retried by the policy; the row shows the last error meanwhile
     _record(delivery, state=Distribution.State.SENT, error="", remote_id=remote)
     return remote
+
+
+# The 公众号 -----------------------------------------------------------------------------
+
+
+def _wechat_delivery(distribution_id: int, *states: str) -> Distribution:
+    delivery = Distribution.objects.select_related("article").filter(pk=distribution_id).first()
+    if delivery is None or delivery.state not in states:
+        raise Gone(f"distribution {distribution_id} is not waiting for this step")
+    return delivery
+
+
+def _wechat_step(delivery: Distribution, step: Callable[[], Any]) -> Any:
+    """Run a step; a refusal is written on the delivery, then retried by the policy
+    (45009, no answer, not JSON) or not (40007, or what retrying cannot mend)."""
+    try:
+        return step()
+    except wechat.Refused as exc:
+        _record(delivery, state=Distribution.State.FAILED, error=str(exc))
+        raise Gone(str(exc)) from exc
+    except WechatError as exc:
+        _record(delivery, state=Distribution.State.FAILED, error=wechat.reason(exc))
+        if exc.code == wechat.INVALID_MEDIA:
+            raise Gone(str(exc)) from exc
+        # Back to the state the step starts from, so that the retry finds it.
+        Distribution.objects.filter(pk=delivery.pk).update(state=delivery.state)
+        raise
+
+
+@follow_up(Policy(max_attempts=6, first_delay=30, max_delay=3600), label="公众号：上传图片")
+def wechat_prepare(distribution_id: int) -> str:
+    delivery = _wechat_delivery(distribution_id, Distribution.State.QUEUED)
+    article = delivery.article
+
+    def upload() -> dict[str, Any]:
+        cover = wechat.upload_cover(wechat.cover_source(article))
+        pictures = {src: wechat.upload_body_picture(src) for src in wechat.picture_sources(article)}
+        return {"thumb_media_id": cover, "pictures": pictures}
+
+    remote = _wechat_step(delivery, upload)
+    _record(delivery, remote=remote, error="")
+    wechat_draft.enqueue(distribution_id=delivery.pk)
+    return remote["thumb_media_id"]
+
+
+@follow_up(Policy(max_attempts=6, first_delay=30, max_delay=3600), label="公众号：存草稿")
+def wechat_draft(distribution_id: int) -> str:
+    delivery = _wechat_delivery(distribution_id, Distribution.State.QUEUED)
+    remote = dict(delivery.remote)
+    content = wechat.to_html(delivery.article, remote.get("pictures", {}))
+    media_id = _wechat_step(
+        delivery, lambda: wechat.draft(delivery.article, remote["thumb_media_id"], content)
+    )
+    remote["media_id"] = media_id
+    _record(delivery, state=Distribution.State.DRAFTED, remote=remote, remote_id=media_id, error="")
+    return str(media_id)
+
+
+@follow_up(Policy(max_attempts=6, first_delay=30, max_delay=3600), label="公众号：发布")
+def wechat_submit(distribution_id: int) -> str:
+    delivery = _wechat_delivery(distribution_id, Distribution.State.DRAFTED)
+    remote = dict(delivery.remote)
+    publish_id = _wechat_step(delivery, lambda: wechat.submit(remote["media_id"]))
+    remote["publish_id"] = publish_id
+    _record(
+        delivery, state=Distribution.State.SUBMITTED, remote=remote, remote_id=publish_id, error=""
+    )
+    wechat_follow.enqueue(distribution_id=delivery.pk)
+    return str(publish_id)
+
+
+class StillPublishing(Exception):
+    """WeChat is still working on it (publish_status 1): asked again after the delay."""
+
+
+# WeChat works a publication out in seconds to minutes: asked every 10 s, then less often.
+@follow_up(Policy(max_attempts=20, first_delay=10, max_delay=600), label="公众号：查询发布结果")
+def wechat_follow(distribution_id: int) -> str:
+    delivery = _wechat_delivery(distribution_id, Distribution.State.SUBMITTED)
+    remote = dict(delivery.remote)
+    reply = _wechat_step(delivery, lambda: wechat.result(remote["publish_id"]))
+    status = reply.get("publish_status")
+    if status == wechat.PUBLISHING:
+        raise StillPublishing(f"publish {remote['publish_id']} is still being published")
+    if status != 0:
+        why = wechat.STATUS.get(status, f"未知状态 {status}")
+        _record(delivery, state=Distribution.State.FAILED, error=f"公众号发布失败：{why}")
+        return why
+    items = (reply.get("article_detail") or {}).get("item") or [{}]
+    remote |= {
+        "article_id": reply.get("article_id", ""),
+        "article_url": items[0].get("article_url", ""),
+    }
+    _record(delivery, state=Distribution.State.PUBLISHED, remote=remote, error="")
+    return str(remote["article_url"])

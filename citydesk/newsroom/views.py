@@ -16,6 +16,7 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
+    HttpResponseBadRequest,
     HttpResponseRedirect,
     JsonResponse,
 )
@@ -313,12 +314,21 @@ def distribute(request: HttpRequest, pk: int) -> HttpResponse:
     if not allows(role_of(user), Action.PUBLISH):
         raise PermissionDenied("只有签发编辑可以分发稿件")
     article = _readable(user, pk)
+    steps = {
+        "push": (distribution_actions.send_to_app, "已加入推送队列"),
+        "draft": (distribution_actions.draft_for_wechat, "正在生成公众号草稿"),
+        "publish": (distribution_actions.publish_on_wechat, "已提交公众号发布"),
+    }
+    chosen = steps.get(request.POST.get("do", "push"))
+    if chosen is None:
+        return HttpResponseBadRequest("未知的分发操作")
+    take, done = chosen
     try:
-        distribution_actions.send_to_app(article, requested_by=actions.display_name(user))
+        take(article, requested_by=actions.display_name(user))
     except distribution_actions.DistributionRefused as refused:
         messages.error(request, str(refused))
     else:
-        messages.success(request, "已加入推送队列")
+        messages.success(request, done)
     return HttpResponseRedirect(reverse("newsroom:edit", args=[article.pk]))
 
 

@@ -44,9 +44,16 @@ def configured() -> bool:
     return bool(settings.CITYDESK_WECHAT_APP_ID and settings.CITYDESK_WECHAT_APP_SECRET)
 
 
-def _get(path: str, params: dict[str, str]) -> dict[str, Any]:
+def _get(
+    path: str,
+    params: dict[str, str],
+    data: bytes | None = None,
+    content_type: str = "",
+) -> dict[str, Any]:
+    """WeChat's JSON reply to a GET (or, with `data`, a POST); errcode ≠ 0 raises."""
     url = f"{settings.CITYDESK_WECHAT_API_URL}{path}?{urllib.parse.urlencode(params)}"
-    request = urllib.request.Request(url, headers={"User-Agent": "citydesk"})
+    headers = {"User-Agent": "citydesk"} | ({"Content-Type": content_type} if data else {})
+    request = urllib.request.Request(url, data=data, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
             raw = response.read(100_000)
@@ -149,3 +156,37 @@ def share_config(url: str) -> dict[str, Any]:
         "nonceStr": noncestr,
         "signature": signature(jsapi_ticket(), noncestr, timestamp, url),
     }
+
+
+def call(
+    path: str,
+    *,
+    body: dict[str, Any] | None = None,
+    upload: tuple[str, str, bytes] | None = None,
+    params: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """A call of the account's server API with its access token: a JSON `body` (written
+    as UTF-8, not \\u escapes: WeChat stores those as they are), or an `upload` (field
+    name, file name, bytes) as multipart/form-data. A stale token is fetched anew once."""
+    if upload is not None:
+        boundary = secrets.token_hex(16)
+        field, filename, content = upload
+        data = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; '
+                f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+            ).encode()
+            + content
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        content_type = f"multipart/form-data; boundary={boundary}"
+    else:
+        data = json.dumps(body or {}, ensure_ascii=False).encode()
+        content_type = "application/json; charset=utf-8"
+    try:
+        return _get(path, {**(params or {}), "access_token": access_token()}, data, content_type)
+    except WechatError as exc:
+        if exc.code not in STALE_TOKEN:
+            raise
+        fresh = access_token(fresh=True)
+        return _get(path, {**(params or {}), "access_token": fresh}, data, content_type)
