@@ -1,14 +1,17 @@
 """What the newsroom dashboard reads."""
 
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from django.contrib.auth.models import User
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from citydesk.content.models import Article
 from citydesk.core import tasks
+from citydesk.distribution import queries as distribution
+from citydesk.distribution.queries import OutletState
+from citydesk.newsroom.models import Assignment, Proposal
 from citydesk.newsroom.roles import Action, Role, allows, role_of
 from citydesk.publishing.queries import CacheHealth, cache_health
 from citydesk.rankings import queries as rankings
@@ -26,6 +29,10 @@ class Dashboard:
     scheduled: list[Article] = field(default_factory=list)
     published_today: list[Article] = field(default_factory=list)
     most_read: list[Ranked] = field(default_factory=list)
+    # The user's own work: open assignments (派单), and where their pieces of the last
+    # seven days went besides the site (the outlets configured here).
+    assignments: list[Assignment] = field(default_factory=list)
+    distributed: list[tuple[Article, list[OutletState]]] = field(default_factory=list)
     # For those who sign off (chief editors, administrators): what keeps pages from
     # being fresh, the follow-ups that keep failing and the page cache's health.
     failing_tasks: list[tasks.Failing] = field(default_factory=list)
@@ -65,11 +72,22 @@ def dashboard(user: User) -> Dashboard:
     board = Dashboard(role=role_of(user))
     if board.role is None:
         return board
+    own = Q(created_by=user) | Q(pk__in=Assignment.objects.filter(person=user).values("article_id"))
     board.my_drafts = _rows(
-        Article.objects.filter(
-            created_by=user, status__in=[Status.DRAFT, Status.RETURNED]
-        ).order_by("-updated_at")
+        Article.objects.filter(own, status__in=[Status.DRAFT, Status.RETURNED]).order_by(
+            "-updated_at"
+        )
     )
+    board.assignments = list(
+        Assignment.objects.filter(person=user, proposal__status=Proposal.Status.APPROVED)
+        .select_related("proposal", "article")
+        .order_by("deadline")[:LIMIT]
+    )
+    if distribution.outlets():
+        recent = Article.objects.published().filter(
+            own, published_at__gte=timezone.now() - timedelta(days=7)
+        )
+        board.distributed = [(a, distribution.states(a)) for a in _rows(recent)]
     board.waiting = _rows(waiting_for(user))
     scheduled = Article.objects.filter(status=Status.SCHEDULED)
     if not allows(board.role, Action.READ_OTHERS):  # embargo: a reporter's own only

@@ -166,3 +166,21 @@ def test_the_editor_shows_configured_outlets_and_lets_a_chief_push(service):
     other.force_login(reporter)
     assert other.post(f"/newsroom/a/{article.pk}/distribute/").status_code == 403
     assert Distribution.objects.get().attempts == 1
+
+
+def test_the_dashboard_shows_where_ones_own_pieces_went(service):
+    reporter = User.objects.create_user("记者乙")
+    reporter.groups.add(Group.objects.get(name="记者"))
+    mine = actions.create_article(
+        ArticleData(title="我的快讯", body=[], channels=["suzhou"],
+                    published_at=timezone.now() - timedelta(hours=1)),
+        status=Article.Status.PUBLISHED, created_by=reporter,
+    )  # fmt: skip
+    published("别人的稿件")
+    distribution.send_to_app(mine)
+    run_pending()
+    client = Client()
+    client.force_login(reporter)
+    board = client.get("/newsroom/").content.decode()
+    section = board[board.index("我的稿件分发") :].split("</section>")[0]
+    assert "我的快讯" in section and "已推送" in section and "别人的稿件" not in section

@@ -66,6 +66,7 @@ def test_a_story_from_proposal_to_draft(people):
 
     board = reporter.get("/newsroom/").content.decode()
     assert "新派单：运河夜航首日" in board and "截稿临近" in board and "选题策划" in board
+    assert "我的派单" in board and "未开始" in board
     opened = reporter.post("/newsroom/plan/", {"do": "open", "assignment": part.pk})
     part.refresh_from_db()
     assert part.article is not None
