@@ -195,7 +195,8 @@ COVER_WIDTHS = (240, 480, 960)
 
 def cover_rendition_name(cover: str | None, width: int) -> str:
     """Where the cover stored as `cover` (a name in the media storage) has its `width`."""
-    return f"renditions/{(cover or '').rsplit('.', 1)[0]}-w{width}.webp"
+    # The whole name, extension and all: photo.jpg and photo.png are two covers.
+    return f"renditions/{cover or ''}-w{width}.webp"
 
 
 def make_cover_renditions(cover: FieldFile) -> None:

@@ -10,7 +10,6 @@ from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 class StaticStorage(CompressedManifestStaticFilesStorage):
     def stored_name(self, name: str) -> str:
-        try:
-            return super().stored_name(name)
-        except ValueError:  # not collected: the plain name, served by the finders
+        if not self.hashed_files:  # not collected: the plain name, served by the finders
             return name
+        return super().stored_name(name)  # a file missing from the manifest is an error

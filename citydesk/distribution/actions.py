@@ -56,11 +56,25 @@ def draft_for_wechat(article: Article, requested_by: str = "") -> Distribution:
     from citydesk.distribution.tasks import wechat_prepare
 
     with transaction.atomic():
-        state = Distribution.State.QUEUED
-        delivery = _queue(article, Distribution.Outlet.WECHAT, state, requested_by)
+        current = (
+            Distribution.objects.select_for_update()
+            .filter(article=article, outlet=Distribution.Outlet.WECHAT)
+            .first()
+        )
+        if current is not None and not may_draft(current):
+            raise DistributionRefused(f"公众号{current.get_state_display()}，不能重新生成草稿")
+        delivery = _queue(
+            article, Distribution.Outlet.WECHAT, Distribution.State.QUEUED, requested_by
+        )
         Distribution.objects.filter(pk=delivery.pk).update(remote={})
         wechat_prepare.enqueue(distribution_id=delivery.pk)
     return delivery
+
+
+def may_draft(delivery: Distribution) -> bool:
+    """A new 公众号 draft replaces one not yet published, or one that failed; never one
+    on its way or out (that would publish the piece twice)."""
+    return delivery.state in (Distribution.State.DRAFTED, Distribution.State.FAILED)
 
 
 def publish_on_wechat(article: Article, requested_by: str = "") -> Distribution:
@@ -77,8 +91,9 @@ def publish_on_wechat(article: Article, requested_by: str = "") -> Distribution:
             raise DistributionRefused("请先生成公众号草稿")
         if not article.is_live:
             raise DistributionRefused("稿件已不在网站上，不能发到公众号")
-        delivery.requested_by = requested_by
-        delivery.save(update_fields=["requested_by"])
+        # Submitted at once, under the lock: a second click finds it on its way.
+        delivery.requested_by, delivery.state = requested_by, Distribution.State.SUBMITTED
+        delivery.save(update_fields=["requested_by", "state"])
         wechat_submit.enqueue(distribution_id=delivery.pk)
     return delivery
 

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from citydesk.content.models import Article
-from citydesk.distribution.actions import needs_taking_down, outlets
+from citydesk.distribution.actions import may_draft, needs_taking_down, outlets
 from citydesk.distribution.models import Distribution
 
 
@@ -13,6 +13,7 @@ class OutletState:
     label: str
     delivery: Distribution | None  # None: never sent there
     take_down: bool = False  # retracted on the site, still out there: remind the editor
+    may_draft: bool = True  # a new 公众号 draft may be made (none, drafted or failed)
 
 
 def states(article: Article) -> list[OutletState]:
@@ -25,6 +26,7 @@ def states(article: Article) -> list[OutletState]:
             str(Distribution.Outlet(o).label),
             found.get(o),
             o in found and needs_taking_down(found[o]),
+            o not in found or may_draft(found[o]),
         )
         for o in outlets()
     ]

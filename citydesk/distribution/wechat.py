@@ -20,12 +20,15 @@ editor to make the draft again (重试).
 
 import copy
 import html
+import io
 import mimetypes
 import urllib.parse
 from typing import Any
 
 import nh3
 from django.core.files.storage import default_storage
+from PIL import Image as PILImage
+from PIL import ImageOps
 
 from citydesk.content.actions import resolve_images
 from citydesk.content.models import Article
@@ -46,7 +49,8 @@ STATUS = {
     5: "成功后用户删除所有文章",
     6: "成功后系统封禁所有文章",
 }
-MAX_PICTURE_BYTES = 10 * 1024 * 1024  # uploadimg takes up to 1 MB, add_material 10 MB
+MAX_PICTURE_BYTES = 10 * 1024 * 1024  # what add_material takes (the cover)
+UPLOADIMG_BYTES = 1024 * 1024  # what uploadimg takes (the body's pictures)
 # The inline markup a paragraph keeps (stored already cleaned, content.sanitize); links
 # go, their text stays: a 公众号 article may link only to WeChat's own pages.
 INLINE = {"strong", "b", "em", "i", "u", "s", "sub", "sup", "br"}
@@ -89,9 +93,28 @@ def _picture(src: str) -> tuple[str, bytes]:
     return name.rsplit("/", 1)[-1], data
 
 
+def as_jpeg(data: bytes, src: str) -> bytes:
+    """uploadimg takes a JPEG or PNG of at most 1 MB: the picture at most 1080 px wide, as
+    JPEG, smaller in quality until it fits."""
+    try:
+        with PILImage.open(io.BytesIO(data)) as source:
+            picture = ImageOps.exif_transpose(source).convert("RGB")
+    except (OSError, PILImage.DecompressionBombError) as exc:
+        raise Refused(f"图片无法读取，不能上传到公众号：{src}") from exc
+    picture.thumbnail((1080, 1080 * 4))
+    for quality in (85, 70, 55):
+        out = io.BytesIO()
+        picture.save(out, "JPEG", quality=quality)
+        if out.tell() <= UPLOADIMG_BYTES:
+            return out.getvalue()
+    raise Refused(f"图片压缩后仍超过 1 MB，公众号不接受：{src}")
+
+
 def upload_body_picture(src: str) -> str:
     filename, data = _picture(src)
-    reply = client.call("/cgi-bin/media/uploadimg", upload=("media", filename, data))
+    jpeg = as_jpeg(data, src)
+    name = filename.rsplit(".", 1)[0] + ".jpg"
+    reply = client.call("/cgi-bin/media/uploadimg", upload=("media", name, jpeg))
     url = reply.get("url")
     if not isinstance(url, str) or not url:
         raise WechatError("WeChat's uploadimg reply holds no url")

@@ -164,6 +164,9 @@ class Proposal(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def media_labels(self) -> str:
+        return "、".join(str(self.Media(m).label) for m in self.media if m in self.Media.values)
+
 
 class Assignment(models.Model):
     """派单: one person's part of an approved 选题 (文, 摄 or 视频) by a deadline. Opening

@@ -62,7 +62,10 @@ def month_start(today: date) -> date:
 
 
 def own_person(user: User) -> Person | None:
-    return Person.objects.filter(name=display_name(user)).first()
+    """The byline person who is `user`: the one of their display name; None when there
+    is none, or several (a common name: nobody sees another's pay by sharing it)."""
+    found = list(Person.objects.filter(name=display_name(user))[:2])
+    return found[0] if len(found) == 1 else None
 
 
 def month_line(user: User) -> pay.Line | None:

@@ -21,6 +21,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from citydesk.content import actions as content
 from citydesk.content.models import Article, ArticleCredit, Channel
 from citydesk.newsroom import revisions
 from citydesk.newsroom.actions import display_name
@@ -132,15 +133,21 @@ def decide(
     if step.reason_required and not reason.strip():
         raise PlanRefused(f"{step.label}须写明理由")
     with transaction.atomic():
-        current = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        # Both locked, in one order: two merges at once (A into B, B into A) wait.
+        pks = sorted({proposal.pk} | ({into.pk} if into is not None else set()))
+        locked = {p.pk: p for p in Proposal.objects.select_for_update().filter(pk__in=pks)}
+        current = locked[proposal.pk]
         if current.status not in step.sources:
             raise PlanRefused(f"选题现在是“{current.get_status_display()}”，不能{step.label}")
         if step.target == Status.MERGED:
             if into is None or into.pk == current.pk:
                 raise PlanRefused("请选择要并入的另一个选题")
-            if into.status not in (Status.PROPOSED, Status.APPROVED):
-                raise PlanRefused(f"不能并入“{into.get_status_display()}”的选题")
-            current.merged_into = into
+            target = locked[into.pk]
+            if target.status not in (Status.PROPOSED, Status.APPROVED):
+                raise PlanRefused(f"不能并入“{target.get_status_display()}”的选题")
+            if current.assignments.exists():
+                raise PlanRefused("已派单的选题不能合并：请在它上面完成报道")
+            current.merged_into = target
         current.status = step.target
         current.reason = reason.strip()
         current.decided_by, current.decided_at = user, timezone.now()
@@ -180,7 +187,8 @@ def assign(
             raise PlanRefused(f"只有已通过的选题可以派单（现在是“{current.get_status_display()}”）")
         if current.assignments.filter(person=person, role=role).exists():
             raise PlanRefused(f"{display_name(person)} 已承担这个选题的“{label}”")
-        # A draft already opened for the 选题 is this assignee's piece too.
+        # A draft already opened for the 选题 is this assignee's piece too, and their
+        # name joins its byline (what 稿费 is counted from).
         opened = current.assignments.exclude(article=None).values_list("article_id", flat=True)
         assignment = Assignment.objects.create(
             proposal=current,
@@ -190,6 +198,12 @@ def assign(
             assigned_by=user,
             article_id=opened.first(),
         )
+        if assignment.article_id is not None:
+            article = Article.objects.get(pk=assignment.article_id)
+            byline = [(c.role, c.person.name) for c in article.credits.select_related("person")]
+            content.set_byline(
+                article, [*byline, (CREDITS[Assignment.Role(role)].value, display_name(person))]
+            )
         Notice.objects.create(
             user=person,
             text=f"新派单：{current.title}（{label}，"
@@ -223,12 +237,6 @@ def open_draft(user: User, assignment: Assignment) -> Article:
             )
         proposal.assignments.filter(article=None).update(article=opened)
     return opened
-
-
-def assigned_articles(user: User) -> QuerySet[Article]:
-    """The pieces `user` has an assignment on: theirs to read and write, as if they had
-    created them (newsroom.actions.may_read, workflow.is_writer)."""
-    return Article.objects.filter(assignments__person=user)
 
 
 def late(now: datetime | None = None) -> QuerySet[Assignment]:

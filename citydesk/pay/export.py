@@ -14,11 +14,16 @@ HEADER = [
 ]  # fmt: skip
 
 
+def text(value: str) -> str:
+    """A name as a spreadsheet shows it, never as a formula (=, +, -, @ start one)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
 def rows(lines: list[Line]) -> list[list[object]]:
     return [
         [
-            line.name,
-            line.desk,
+            text(line.name),
+            text(line.desk),
             line.pieces,
             line.originals,
             line.reposts,

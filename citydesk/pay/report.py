@@ -145,6 +145,12 @@ def report(
     )
     if channel is not None:
         articles = articles.filter(channels=channel)
+    # Narrowed first in the database: one person's month reads their pieces only (every
+    # credit of those pieces is still read, for the shares).
+    if person_id is not None:
+        articles = articles.filter(credits__person_id=person_id)
+    if desk:
+        articles = articles.filter(credits__person__organization=desk)
     credits: dict[int, list[tuple[int, str, str, str]]] = {}
     for article_id, pid, name, org, role in (
         ArticleCredit.objects.filter(article__in=articles)

@@ -227,6 +227,14 @@ def set_credits(
     )
 
 
+def set_byline(article: Article, credits: Iterable[tuple[str, str]]) -> Article:
+    """A stored article's byline, from (role, name) pairs in order (a 选题's assignees)."""
+    with _article_change(article):
+        set_credits(article, credits)
+        article.save(update_fields=["updated_at"])
+    return article
+
+
 def _set_credit_rows(article: Article, credits: Iterable[tuple[str, Person]]) -> None:
     ArticleCredit.objects.filter(article=article).delete()
     seen: set[tuple[int, str]] = set()

@@ -53,7 +53,9 @@ class Wechat:
         if query.get("access_token") != self.token:
             return {"errcode": 40001, "errmsg": "invalid credential"}
         if path == "/cgi-bin/media/uploadimg":
-            assert b'name="media"' in body
+            # A JPEG within 1 MB, whatever the site stores.
+            assert b'name="media"' in body and b"\xff\xd8\xff" in body
+            assert len(body) <= 1024 * 1024 + 1000
             return {"url": f"http://mmbiz.qpic.cn/pic/{len(self.calls)}/0"}
         if path == "/cgi-bin/material/add_material":
             assert query.get("type") == "image" and b'name="media"' in body
@@ -288,3 +290,34 @@ def test_the_editor_drafts_publishes_and_is_reminded_after_retraction(wechat):
     assert client.post(distribute, {"do": "delete-everything"}).status_code == 400
     actions.do_retract_article(Article.objects.get(pk=article.pk))
     assert "请在公众号后台删除这篇文章" in client.get(edit).content.decode()
+
+
+def test_no_second_publication_and_no_endless_waiting(wechat):
+    from citydesk.distribution.tasks import STEP_ATTEMPTS, wechat_draft
+
+    article = published()
+    distribution.draft_for_wechat(article)
+    run_pending()
+    distribution.publish_on_wechat(article)
+    with pytest.raises(DistributionRefused, match="请先生成公众号草稿"):
+        distribution.publish_on_wechat(article)  # a second click: on its way already
+    with pytest.raises(DistributionRefused, match="不能重新生成草稿"):
+        distribution.draft_for_wechat(article)
+    run_pending()
+    assert delivery().state == "published"
+    with pytest.raises(DistributionRefused, match="公众号已发布"):
+        distribution.draft_for_wechat(article)
+    assert [p for p, _ in wechat.calls].count("/cgi-bin/freepublish/submit") == 1
+
+    # A step that keeps failing fails the delivery after its last attempt.
+    other = published()
+    distribution.draft_for_wechat(other)
+    wechat.refuse["/cgi-bin/draft/add"] = [{"errcode": -1, "errmsg": "system error"}] * 9
+    run_pending()
+    found = Distribution.objects.get(article=other)
+    assert found.state == "queued" and found.remote["failures"] == 1
+    for _ in range(STEP_ATTEMPTS - 1):
+        with pytest.raises(Exception):  # noqa: B017 - the retry's own failure
+            wechat_draft.call(distribution_id=found.pk)
+    found.refresh_from_db()
+    assert found.state == "failed" and "system error" in found.error

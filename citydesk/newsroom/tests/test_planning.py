@@ -193,6 +193,9 @@ def test_an_assignment_later_joins_the_draft_already_opened(people):
     shooter = photographer(people)
     second = planning.assign(people["editor"], item, shooter, "photographer", later())
     assert second.article == article and workflow.may_read(shooter, article)
+    # They join the byline too: 稿费 is counted from it.
+    byline = list(article.credits.order_by("position").values_list("role", "person__name"))
+    assert byline == [("writer", "小记"), ("photographer", "另一记者")]
 
 
 def test_bad_assignments_are_refused_with_a_reason(people):
@@ -215,6 +218,16 @@ def test_bad_assignments_are_refused_with_a_reason(people):
     with pytest.raises(PlanRefused, match="只有已通过的选题可以派单"):
         planning.assign(editor, pending, people["reporter"], "writer", later())
     assert Assignment.objects.count() == 1 and Notice.objects.count() == 1
+
+
+def test_a_proposal_with_assignments_is_not_merged(people):
+    item = proposal(people, Status.APPROVED)
+    other = proposal(people, Status.APPROVED, title="另一个选题")
+    planning.assign(people["editor"], item, people["reporter"], "writer", later())
+    with pytest.raises(PlanRefused, match="已派单的选题不能合并"):
+        planning.decide(people["editor"], item, "merge", into=other)
+    item.refresh_from_db()
+    assert item.status == Status.APPROVED and item.merged_into is None
 
 
 def test_someone_else_cannot_open_an_assignment(people):

@@ -155,6 +155,14 @@ def test_views_from_the_rankings_and_the_carried_count(rates):
     assert (line.views_day, line.views_week, line.views_total) == (7, 7, 507)
 
 
+def test_exports_never_hold_a_formula(rates):
+    from citydesk.pay import export
+
+    piece([("writer", '=HYPERLINK("http://evil.example")')])
+    text = export.as_csv(pay.report(DAY, DAY)).decode("utf-8-sig")
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
