@@ -1,5 +1,7 @@
 """The editor's HTML and the stored blocks, both ways, and 字数."""
 
+import pytest
+
 from citydesk.content.richtext import blocks_to_html, char_count, html_to_blocks, split_caption
 
 EDITOR_HTML = (
@@ -59,6 +61,23 @@ def test_char_count_counts_what_readers_read():
     blocks = html_to_blocks(EDITOR_HTML)
     # 标题粗 (3) + 第一段&链接下一行 (9) + 尾 (1); captions are not counted.
     assert char_count(blocks) == 13
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "纯文字，没有标记。",
+        " 全角\u3000空格\t与换行\n ",
+        "<b>粗体</b>与&amp;号",
+        "a &lt; b",
+        "<br>",
+    ],
+)
+def test_char_count_is_the_same_with_or_without_parsing(text):
+    from citydesk.content.sanitize import clean_text
+
+    parsed = sum(1 for ch in clean_text(text) if not ch.isspace())
+    assert char_count([{"type": "paragraph", "text": text}]) == parsed
 
 
 def test_odd_shapes_from_feeds_and_pasted_html():
