@@ -20,6 +20,8 @@ from citydesk.content.models import (
     TopicArticle,
 )
 from citydesk.core import rows
+from citydesk.distribution import queries as distribution
+from citydesk.distribution.queries import OutletState
 from citydesk.syndication.meta import absolute_url
 
 MAX_LIMIT = 100
@@ -224,3 +226,25 @@ def people() -> QuerySet[Person]:
         .distinct()
         .order_by("name", "id")
     )
+
+
+@distribution.provide
+def partners_state(article: Article) -> OutletState | None:
+    """The 分发 panel's 合作方: how the piece's latest event reached each partner whose
+    webhook is on (none: the outlet is not shown)."""
+    from citydesk.api.models import Delivery, Subscription
+
+    if not Subscription.objects.filter(is_active=True).exists():
+        return None
+    latest: dict[int, Delivery] = {}
+    for delivery in Delivery.objects.filter(article_id=article.pk).order_by("created_at"):
+        latest[delivery.subscription_id] = delivery
+    if not latest:
+        return OutletState("partners", "合作方", None, summary="未通知")
+    counts = {state: 0 for state in Delivery.State}
+    for delivery in latest.values():
+        counts[Delivery.State(delivery.state)] += 1
+    parts = [f"{state.label} {n}" for state, n in counts.items() if n]
+    failed = [d for d in latest.values() if d.state == Delivery.State.FAILED]
+    why = f"（{failed[-1].subscription.name}：{failed[-1].last_error[:60]}）" if failed else ""
+    return OutletState("partners", "合作方", None, summary="，".join(parts) + why)
