@@ -29,7 +29,9 @@ def deliver(subscription: Subscription, article: Article, state: str, error: str
 
 def test_partners_are_shown_only_when_a_webhook_is_on():
     article = actions.create_article(
-        ArticleData(title="合作方测试", body=[], published_at=timezone.now() - timedelta(minutes=1)),
+        ArticleData(
+            title="合作方测试", body=[], published_at=timezone.now() - timedelta(minutes=1)
+        ),
         status=Article.Status.PUBLISHED,
     )
     assert partners(article) is None  # no partner: no line
