@@ -102,7 +102,7 @@ def report(request: HttpRequest) -> HttpResponse:
     params = request.GET.copy()  # this month unless asked otherwise
     params.setdefault("start", month_start(today).isoformat())
     params.setdefault("end", today.isoformat())
-    form = RangeForm(params)
+    form = RangeForm(params, label_suffix="")
     lines: list[pay.Line] = []
     start, end = month_start(today), today
     if form.is_valid():
