@@ -10,8 +10,9 @@ worked out once a process and rows become instances directly. The SQL must selec
 from functools import cache
 from typing import Any, TypeVar
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 
 from citydesk.core import replica
 
@@ -57,3 +58,19 @@ def instance(model: type[M], row: tuple[Any, ...], using: str | None = None) -> 
         for converter in converters:
             values[i] = converter(values[i], col, connection)
     return model.from_db(using, names, values)
+
+
+def planned_rows(queryset: QuerySet[Any]) -> int | None:
+    """How many rows PostgreSQL's planner expects the query to give (its statistics, no
+    rows read), or None on another database."""
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        return None
+    try:
+        sql, params = queryset.order_by().query.sql_with_params()
+    except EmptyResultSet:  # a filter that can match nothing (`pk__in=[]`)
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    return int(plan[0]["Plan"]["Plan Rows"])

@@ -176,6 +176,10 @@ def wait_for_port(
             return
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
+                if process.poll() is None:
+                    # Stopped first: its stderr is read to the end, which a live one never has.
+                    process.kill()
+                    process.wait()
                 err = process.stderr.read().decode() if process.stderr else ""
                 raise RuntimeError(f"{name} did not start:\n{err}") from None
             time.sleep(0.02)

@@ -10,9 +10,11 @@ from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from citydesk.content import actions as content
@@ -24,6 +26,7 @@ from citydesk.content.admin import (
 )
 from citydesk.content.blocks import blocks_to_text, text_to_blocks
 from citydesk.content.models import Article, ArticleCredit, Channel, Image
+from citydesk.core.rows import planned_rows
 from citydesk.newsroom import actions as newsroom
 from citydesk.newsroom import records, revisions, sensitive, workflow
 from citydesk.newsroom.models import SensitiveWord, Transition
@@ -286,7 +289,29 @@ class ChannelFilter(admin.SimpleListFilter):
         return queryset.filter(Exists(links))
 
 
+class ArchivePaginator(Paginator):
+    """The article list's pages: on PostgreSQL a list the planner expects to hold over
+    ESTIMATED_ABOVE articles is counted by that estimate, shown as about so many, since
+    COUNT(*) reads every row of it (most of the list's time at 1,000,000 articles);
+    smaller lists (a search, a filter of a few) are counted exactly."""
+
+    ESTIMATED_ABOVE = 20_000
+    estimated = False
+
+    @cached_property
+    def count(self) -> int:
+        planned = planned_rows(cast(QuerySet[Article], self.object_list))
+        if planned is not None and planned > self.ESTIMATED_ABOVE:
+            self.estimated = True
+            return planned
+        return super().count
+
+
 class ArticleChangeList(ChangeList):
+    def get_ordering_field(self, field_name: Any) -> Any:
+        # A column the list offers no sort for is not sorted by from a typed-in ?o= either.
+        return super().get_ordering_field(field_name) if field_name in self.sortable_by else None
+
     def get_queryset(self, request: HttpRequest, exclude_parameters: Any = None) -> Any:
         # A list row never shows the body, the bulk of each article's row.
         return super().get_queryset(request, exclude_parameters).defer("body")
@@ -311,6 +336,9 @@ class ArticleAdmin(admin.ModelAdmin):
     filter_horizontal = ["channels"]
     inlines = [ArticleCreditInline]
     readonly_fields = ["status", "review_stage", "view_count", "created_at", "updated_at"]
+    # Sorted by an index only: any other column sorts the whole archive (0.7 s at
+    # 1,000,000 articles); status and the flags have their filters.
+    sortable_by = ["title", "published_at"]
     list_per_page = 50
     show_full_result_count = False  # COUNT(*) over a large archive is slow on every page
     SEARCH_LIMIT = 2000
@@ -408,6 +436,8 @@ class ArticleAdmin(admin.ModelAdmin):
         # modelform_factory made this class for this request alone.
         form.user = _user(request)
         return form
+
+    paginator = ArchivePaginator
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return ArticleChangeList

@@ -14,8 +14,14 @@ from citydesk.syndication.meta import SHANGHAI
 
 
 def for_feed(articles: QuerySet[Article]) -> QuerySet[Article]:
-    """Newest first, with what an item names (byline, tags) in two more queries in all."""
-    return articles.order_by("-published_at", "-id").prefetch_related(
+    """Newest first, with what an item names (byline, tags) in two more queries in all.
+
+    A list that orders itself keeps its order: a channel's sorts by its links' publish
+    time (`channel_articles`), which its index answers; the articles' would not be.
+    """
+    if not articles.query.order_by:
+        articles = articles.order_by("-published_at", "-id")
+    return articles.prefetch_related(
         Prefetch("credits", queryset=ArticleCredit.objects.select_related("person")), "tags"
     )
 

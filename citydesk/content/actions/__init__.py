@@ -33,6 +33,7 @@ from citydesk.content.models import (
     Article,
     ArticleCredit,
     Channel,
+    ChannelListing,
     Image,
     Person,
     Rendition,
@@ -74,11 +75,25 @@ def announce_article_change(article_id: int, before: ArticleState | None) -> Non
     """Store the follow-ups of a change to the article: call inside the writing
     transaction, after every change to it is made."""
     after = article_state(article_id)
+    if after is not None:  # a deleted article's rows went with it (CASCADE)
+        _list_in_channels(after)
     signals.article_changed.enqueue(
         article_id=article_id,
         before=before.to_json() if before is not None else None,
         after=after.to_json() if after is not None else None,
     )
+
+
+def _list_in_channels(state: ArticleState) -> None:
+    """The article's rows in its channels' lists (ChannelListing), as it is now."""
+    ChannelListing.objects.filter(article_id=state.article_id).delete()
+    if state.status == Article.Status.PUBLISHED and state.published_at is not None:
+        ChannelListing.objects.bulk_create(
+            ChannelListing(
+                channel_id=pk, article_id=state.article_id, published_at=state.published_at
+            )
+            for pk in state.channel_ids
+        )
 
 
 @contextmanager

@@ -21,7 +21,14 @@ from citydesk.content.actions import (
     get_or_create_person,
     get_or_create_tag,
 )
-from citydesk.content.models import Article, ArticleCredit, Channel, Person, Tag
+from citydesk.content.models import (
+    Article,
+    ArticleCredit,
+    Channel,
+    ChannelListing,
+    Person,
+    Tag,
+)
 from citydesk.content.sanitize import clean_blocks
 
 # SQLite builds older than 3.32 allow 999 parameters a statement; lookups by name stay
@@ -132,6 +139,7 @@ class BulkWriter:
         )
         articles = Article.objects.bulk_create([self._article(d) for d in items])
         channel_links: list[Any] = []
+        listings: list[ChannelListing] = []  # as announce_article_change keeps them
         tag_links: list[Any] = []
         credits: list[ArticleCredit] = []
         ChannelLink = Article.channels.through
@@ -142,6 +150,14 @@ class BulkWriter:
                 channel_ids += self.video_channel_ids
             for channel_id in dict.fromkeys(channel_ids):
                 channel_links.append(ChannelLink(article_id=article.pk, channel_id=channel_id))
+                if article.status == Article.Status.PUBLISHED:
+                    listings.append(
+                        ChannelListing(
+                            channel_id=channel_id,
+                            article_id=article.pk,
+                            published_at=article.published_at,
+                        )
+                    )
             tag_ids = [self.tags.ids[self.tags.clean(t)] for t in data.tags if t.strip()]
             for tag_id in dict.fromkeys(tag_ids):
                 tag_links.append(TagLink(article_id=article.pk, tag_id=tag_id))
@@ -156,6 +172,7 @@ class BulkWriter:
                         )
                     )
         ChannelLink.objects.bulk_create(channel_links)
+        ChannelListing.objects.bulk_create(listings)
         TagLink.objects.bulk_create(tag_links)
         ArticleCredit.objects.bulk_create(credits)
         # Announced in the batch's transaction, like every content write: a batch rolled

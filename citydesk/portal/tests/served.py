@@ -90,7 +90,8 @@ def citydesk_serve(
         stderr=subprocess.PIPE,
     )
     try:
-        wait_for_port(port, process, "citydesk serve", seconds=30)
+        # Collecting compresses every static file first: long on a busy machine.
+        wait_for_port(port, process, "citydesk serve", seconds=120 if collectstatic else 30)
         yield Served(f"http://127.0.0.1:{port}", port, data_dir, ids, process)
     finally:
         if process.poll() is None:
