@@ -275,11 +275,17 @@ class Matcher:
         return self._matching(part, exclude=exclude)
 
     def _scored(
-        self, part: Any, exclude: Sequence[int], *, window: int, common: bool = False
+        self,
+        part: Any,
+        exclude: Sequence[int],
+        *,
+        window: int,
+        common: bool = False,
+        matches: int = 0,
     ) -> tuple[str, list[Any]]:
         """SELECT of `id, tier, s, published` (s: higher is better) of the articles a
         part matches, its newest `window` at most; `common`: COUNT_CAP articles or more
-        hold it."""
+        hold it; `matches`: how many `counts` found (0: not counted)."""
         raise NotImplementedError
 
     def _recency(self) -> tuple[str, list[Any]]:
@@ -301,9 +307,9 @@ class Matcher:
         time for every match)."""
         found: list[int] = []
         for part in self.parts:
-            if found and found[-1] >= COUNT_CAP:
-                # The total is already "about COUNT_CAP", and the fragments alone are
-                # ranked: the words need no count.
+            if found and found[-1] >= min(COUNT_CAP, self.backend.rank_limit):
+                # The fragments alone fill the ranking (`_fragments_and_words`): no article
+                # with the words alone reaches a page, and the words need no count.
                 break
             sql, params = self._counted(part, exact=False)
             self.cursor.execute(f"SELECT count(*) FROM ({sql} LIMIT %s) AS c", [*params, COUNT_CAP])
@@ -349,7 +355,10 @@ class Matcher:
                 # In steps, so that the pages of one step are cut from one ranking.
                 steps = -(-(offset + limit) // b.common_rank_limit)
                 window = min(b.rank_limit, steps * b.common_rank_limit)
-            sql, part_params = self._scored(part, exclude, window=window, common=common)
+            matches = found[i] if i < len(found) else 0
+            sql, part_params = self._scored(
+                part, exclude, window=window, common=common, matches=matches
+            )
             ctes.append(f"s{i} AS MATERIALIZED ({sql})")
             params.extend(part_params)
             # An article takes the tier of the first part that has it.

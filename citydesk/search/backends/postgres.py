@@ -363,7 +363,13 @@ class PostgresMatcher(Matcher):
         return self._matching(source.index_only(), exclude=exclude)
 
     def _scored(
-        self, source: _Source, exclude: Sequence[int], *, window: int, common: bool = False
+        self,
+        source: _Source,
+        exclude: Sequence[int],
+        *,
+        window: int,
+        common: bool = False,
+        matches: int = 0,
     ) -> tuple[str, list[Any]]:
         # Scoring reads every match's vector or text: rank among the newest `window` of
         # the articles the index alone finds.
@@ -373,14 +379,39 @@ class PostgresMatcher(Matcher):
         newest = self._newest_walked(source, exclude, window) if common else None
         if newest is not None:
             return f"{sql} AND d.article_id = ANY(%s)", [*params, newest]
-        floor_sql, floor_params = self._matching(source.index_only(), exclude=exclude)
-        self.cursor.execute(
-            f"{floor_sql} ORDER BY d.article_id DESC LIMIT 1 OFFSET %s", [*floor_params, window - 1]
-        )
-        floor = self.cursor.fetchone()
+        floor = self._floor(source, exclude, window, matches)
         if floor is None:
             return sql, params
-        return f"{sql} AND d.article_id >= %s", [*params, floor[0]]
+        return f"{sql} AND d.article_id >= %s", [*params, floor]
+
+    def _floor(
+        self, source: _Source, exclude: Sequence[int], window: int, matches: int
+    ) -> int | None:
+        """The id of the `window`-th newest article the index finds for `source` (None
+        where fewer hold it).
+
+        Sorting every match by id visits a table page for each (8,300 pages for 养老 at
+        570,000 articles, 14 ms). Where `matches` (counted) are many, the newest ids in
+        which twice `window` of them are expected are tried first: the index's bitmap
+        ANDed with that range of the primary key visits those pages only.
+        """
+        sql, params = self._matching(source.index_only(), exclude=exclude)
+        newest = f" ORDER BY d.article_id DESC LIMIT 1 OFFSET {int(window) - 1}"
+        if matches > 4 * window:
+            # The ends of the primary key (the search keeps off index scans otherwise).
+            self.cursor.execute("SELECT set_config('enable_indexscan', 'on', true)")
+            self.cursor.execute(f"SELECT min(article_id), max(article_id) FROM {TABLE}")
+            low, high = self.cursor.fetchone()
+            self.cursor.execute("SELECT set_config('enable_indexscan', 'off', true)")
+            if high is not None:
+                start = high - (high - low) * 2 * window // matches
+                self.cursor.execute(f"{sql} AND d.article_id >= %s{newest}", [*params, start])
+                row = self.cursor.fetchone()
+                if row is not None:
+                    return int(row[0])
+        self.cursor.execute(sql + newest, params)
+        row = self.cursor.fetchone()
+        return None if row is None else int(row[0])
 
     def _newest_walked(
         self, source: _Source, exclude: Sequence[int], window: int

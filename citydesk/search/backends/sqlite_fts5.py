@@ -322,7 +322,13 @@ class SQLiteMatcher(Matcher):
         return sql, params
 
     def _scored(
-        self, source: _Source, exclude: Sequence[int], *, window: int, common: bool = False
+        self,
+        source: _Source,
+        exclude: Sequence[int],
+        *,
+        window: int,
+        common: bool = False,
+        matches: int = 0,
     ) -> tuple[str, list[Any]]:
         """The matches with their tier and bm25; a source that matches thousands of
         articles is ranked among the newest `window` of them (bm25 costs microseconds a
