@@ -343,9 +343,9 @@ def main() -> int:
     section += "\n" + "\n".join(
         [
             "What keeps those renders short at this size: partial indexes on the flags",
-            "(headline, slides, picks, 置顶); lists read pinned-first as two queries; a list",
-            "picks its plan by its size (`content.queries.live_linked`: a small one by id, a",
-            "big one by walking the publish-time index); lists count at most",
+            "(headline, slides, picks, 置顶); lists read pinned-first as two queries; a",
+            "channel's or tag's list is its own table, newest first (`ChannelListing`,",
+            "`TagListing`: a page is a short index walk); lists count at most",
             "CITYDESK_LIST_MAX_PAGES pages; the sitemap index counts each month on the",
             "index; brotli variants at quality 5.",
             "",

@@ -6,8 +6,8 @@ from functools import cache
 from typing import Any
 
 from django.core.files.storage import default_storage
-from django.db import connection, connections
-from django.db.models import Exists, Func, Model, OuterRef, QuerySet
+from django.db import connection
+from django.db.models import Func, Model, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -83,7 +83,7 @@ class SortedAfter(Unindexed):
 
 
 def live_among(ids: QuerySet[Any] | list[int]) -> QuerySet[Article]:
-    """Live articles with their ids in `ids` (up to SMALL_LIST, or a subquery of as many).
+    """Live articles with their ids in `ids` (a few thousand at most, or a subquery).
 
     SQLite's planner answers "status = published" from the (status, published_at) index,
     scanning every live article and testing each against `ids` (~15 ms at 87,000), and
@@ -98,26 +98,6 @@ def live_among(ids: QuerySet[Any] | list[int]) -> QuerySet[Article]:
     )
 
 
-# Up to this many links a list reads its articles by id (`live_among`); a bigger list
-# walks the publish-time index newest first and tests each article's links, which meets
-# the list's articles early (reading 78,000 ids of one channel costs ~20 ms a page). A
-# list of 6,600 whose newest are old took 315 ms to walk on PostgreSQL at 200,000
-# articles, and one of 17,000 read by id 70 ms; on SQLite the walk is quicker.
-SMALL_LIST = {"postgresql": 10000}
-SMALL_LIST_DEFAULT = 5000
-
-
-def live_linked(links: QuerySet[Any], field: str = "article_id") -> QuerySet[Article]:
-    """Live articles that the rows `links` of a link table name (`field`: the article)."""
-    small = SMALL_LIST.get(connections[links.db].vendor, SMALL_LIST_DEFAULT)
-    # The ids themselves, not a subquery: PostgreSQL's planner guessed a channel with none
-    # at 1,000,000 articles to hold many, and sorted every article (4.5 s).
-    ids = list(links.values_list(field, flat=True)[:small])
-    if len(ids) < small:
-        return live_among(ids)
-    return live().filter(Exists(links.filter(**{field: OuterRef("pk")})))
-
-
 def channel_articles(channel: Channel) -> QuerySet[Article]:
     """A channel's live articles (its sub-channels' too), newest first, from its list
     (ChannelListing): its index makes a page a short walk, however old the channel's
@@ -126,8 +106,9 @@ def channel_articles(channel: Channel) -> QuerySet[Article]:
         return live()
     ids = [channel.pk, *Channel.objects.filter(parent=channel).values_list("pk", flat=True)]
     articles = Article.objects.filter(  # one filter(): the conditions share one join
-        listings__channel_id__in=ids, listings__published_at__lte=timezone.now()
-    ).order_by("-listings__published_at", "-listings__article_id")
+        channel_listings__channel_id__in=ids,
+        channel_listings__published_at__lte=timezone.now(),
+    ).order_by("-channel_listings__published_at", "-channel_listings__article_id")
     # An article in a channel and its sub-channel is listed twice, at the same time.
     return articles.distinct() if len(ids) > 1 else articles
 
@@ -379,7 +360,10 @@ def tag_by_slug(slug: str) -> Tag:
 
 
 def tag_articles(tag: Tag) -> QuerySet[Article]:
-    return live_linked(Article.tags.through.objects.filter(tag=tag))
+    """A tag's live articles, newest first, from its list (TagListing)."""
+    return Article.objects.filter(
+        tag_listings__tag=tag, tag_listings__published_at__lte=timezone.now()
+    ).order_by("-tag_listings__published_at", "-tag_listings__article_id")
 
 
 def article_by_external_id(external_id: str) -> Article | None:

@@ -310,7 +310,8 @@ class ArchivePaginator(Paginator):
 class ArticleChangeList(ChangeList):
     def get_ordering_field(self, field_name: Any) -> Any:
         # A column the list offers no sort for is not sorted by from a typed-in ?o= either.
-        return super().get_ordering_field(field_name) if field_name in self.sortable_by else None
+        sortable = field_name in (self.sortable_by or ())
+        return super().get_ordering_field(field_name) if sortable else None
 
     def get_queryset(self, request: HttpRequest, exclude_parameters: Any = None) -> Any:
         # A list row never shows the body, the bulk of each article's row.

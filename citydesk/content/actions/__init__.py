@@ -38,6 +38,7 @@ from citydesk.content.models import (
     Person,
     Rendition,
     Tag,
+    TagListing,
     Topic,
     TopicArticle,
 )
@@ -76,7 +77,7 @@ def announce_article_change(article_id: int, before: ArticleState | None) -> Non
     transaction, after every change to it is made."""
     after = article_state(article_id)
     if after is not None:  # a deleted article's rows went with it (CASCADE)
-        _list_in_channels(after)
+        _list(after)
     signals.article_changed.enqueue(
         article_id=article_id,
         before=before.to_json() if before is not None else None,
@@ -84,16 +85,22 @@ def announce_article_change(article_id: int, before: ArticleState | None) -> Non
     )
 
 
-def _list_in_channels(state: ArticleState) -> None:
-    """The article's rows in its channels' lists (ChannelListing), as it is now."""
+def _list(state: ArticleState) -> None:
+    """The article's rows in its channels' and tags' lists (ChannelListing, TagListing),
+    as it is now."""
     ChannelListing.objects.filter(article_id=state.article_id).delete()
-    if state.status == Article.Status.PUBLISHED and state.published_at is not None:
-        ChannelListing.objects.bulk_create(
-            ChannelListing(
-                channel_id=pk, article_id=state.article_id, published_at=state.published_at
-            )
-            for pk in state.channel_ids
-        )
+    TagListing.objects.filter(article_id=state.article_id).delete()
+    when = state.published_at
+    if state.status != Article.Status.PUBLISHED or when is None:
+        return
+    ChannelListing.objects.bulk_create(
+        ChannelListing(channel_id=pk, article_id=state.article_id, published_at=when)
+        for pk in state.channel_ids
+    )
+    TagListing.objects.bulk_create(
+        TagListing(tag_id=pk, article_id=state.article_id, published_at=when)
+        for pk in state.tag_ids
+    )
 
 
 @contextmanager
