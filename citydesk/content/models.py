@@ -472,6 +472,7 @@ class ChannelListing(models.Model):
     published_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = verbose_name_plural = _("栏目列表条目")
         unique_together = [("article", "channel")]
         indexes = [
             models.Index(
@@ -493,6 +494,7 @@ class TagListing(models.Model):
     published_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = verbose_name_plural = _("标签列表条目")
         unique_together = [("article", "tag")]
         indexes = [
             models.Index(fields=["tag", "-published_at", "-article"], name="tag_listing_newest")

@@ -42,7 +42,14 @@ from rich.progress import (
 
 from citydesk.content.actions import ArticleData
 from citydesk.content.actions.batch import BulkWriter
-from citydesk.content.models import Article, ArticleCredit, Person, Tag
+from citydesk.content.models import (
+    Article,
+    ArticleCredit,
+    ChannelListing,
+    Person,
+    Tag,
+    TagListing,
+)
 from citydesk.content.sanitize import clean_blocks, text_to_html
 from citydesk.importers.bylines import Byline, take_byline
 
@@ -427,7 +434,9 @@ def refresh_statistics() -> None:
     tables = [
         model._meta.db_table for model in (Article, Article.tags.through, Article.channels.through)
     ]
-    tables += [model._meta.db_table for model in (Tag, Person, ArticleCredit)]
+    tables += [
+        model._meta.db_table for model in (Tag, Person, ArticleCredit, ChannelListing, TagListing)
+    ]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))

@@ -306,6 +306,13 @@ class ArchivePaginator(Paginator):
             return planned
         return super().count
 
+    def validate_number(self, number: Any) -> int:
+        # Past an estimate's last page there may be more (it was low): such a page is
+        # shown, empty if there is nothing there, instead of refused.
+        if self.count and self.estimated and str(number).isdigit() and int(number) >= 1:
+            return int(number)
+        return super().validate_number(number)
+
 
 class ArticleChangeList(ChangeList):
     def get_ordering_field(self, field_name: Any) -> Any:

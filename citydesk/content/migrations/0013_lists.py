@@ -35,6 +35,8 @@ class Migration(migrations.Migration):
             ],
             options={
                 'indexes': [models.Index(fields=['channel', '-published_at', '-article'], name='channel_listing_newest')],
+                'verbose_name': '栏目列表条目',
+                'verbose_name_plural': '栏目列表条目',
                 'unique_together': {('article', 'channel')},
             },
         ),
@@ -48,6 +50,8 @@ class Migration(migrations.Migration):
             ],
             options={
                 'indexes': [models.Index(fields=['tag', '-published_at', '-article'], name='tag_listing_newest')],
+                'verbose_name': '标签列表条目',
+                'verbose_name_plural': '标签列表条目',
                 'unique_together': {('article', 'tag')},
             },
         ),

@@ -194,7 +194,9 @@ class SearchBackend:
         # How many articles each way finds tells which are needed: when the fragments
         # alone find more than RANK_LIMIT, no article with the words alone reaches a page
         # a reader opens.
-        found = matcher.counts()
+        # The fragments alone fill the ranking from RANK_LIMIT on: no article with the
+        # words alone reaches a page, and the words need no count.
+        found = matcher.counts(enough=self.rank_limit)
         total = self._total(matcher, found)
         if not title_only and total <= min(self.weak_limit, self.rank_limit):
             return self._with_weak_tier(matcher, total, limit, offset, count)
@@ -302,14 +304,14 @@ class Matcher:
         )
         return int(self.cursor.fetchone()[0])
 
-    def counts(self) -> list[int]:
+    def counts(self, enough: int = COUNT_CAP) -> list[int]:
         """The articles each part matches, each counted up to COUNT_CAP (a count costs
-        time for every match)."""
+        time for every match); once a part finds `enough`, the later ones are not
+        counted (the total is then about that many, and the ranking that asks for
+        fewer ranks that part alone)."""
         found: list[int] = []
         for part in self.parts:
-            if found and found[-1] >= min(COUNT_CAP, self.backend.rank_limit):
-                # The fragments alone fill the ranking (`_fragments_and_words`): no article
-                # with the words alone reaches a page, and the words need no count.
+            if found and found[-1] >= min(COUNT_CAP, enough):
                 break
             sql, params = self._counted(part, exact=False)
             self.cursor.execute(f"SELECT count(*) FROM ({sql} LIMIT %s) AS c", [*params, COUNT_CAP])
