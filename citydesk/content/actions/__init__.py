@@ -23,7 +23,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.text import slugify
@@ -77,7 +77,7 @@ def announce_article_change(article_id: int, before: ArticleState | None) -> Non
     transaction, after every change to it is made."""
     after = article_state(article_id)
     if after is not None:  # a deleted article's rows went with it (CASCADE)
-        _list(after)
+        relist([article_id])
     signals.article_changed.enqueue(
         article_id=article_id,
         before=before.to_json() if before is not None else None,
@@ -85,22 +85,42 @@ def announce_article_change(article_id: int, before: ArticleState | None) -> Non
     )
 
 
-def _list(state: ArticleState) -> None:
-    """The article's rows in its channels' and tags' lists (ChannelListing, TagListing),
-    as it is now."""
-    ChannelListing.objects.filter(article_id=state.article_id).delete()
-    TagListing.objects.filter(article_id=state.article_id).delete()
-    when = state.published_at
-    if state.status != Article.Status.PUBLISHED or when is None:
-        return
-    ChannelListing.objects.bulk_create(
-        ChannelListing(channel_id=pk, article_id=state.article_id, published_at=when)
-        for pk in state.channel_ids
-    )
-    TagListing.objects.bulk_create(
-        TagListing(tag_id=pk, article_id=state.article_id, published_at=when)
-        for pk in state.tag_ids
-    )
+# A live article is in the list of each of its channels and of every channel above them
+# (a parent lists its sub-channels' articles), and in each of its tags' lists. Both are
+# rewritten from the links in one statement each, for any number of articles.
+_CHANNEL_LISTS = """
+WITH RECURSIVE up(channel_id, list_id) AS (
+    SELECT id, id FROM content_channel
+    UNION SELECT up.channel_id, c.parent_id FROM up JOIN content_channel c ON c.id = up.list_id
+    WHERE c.parent_id IS NOT NULL
+)
+INSERT INTO content_channellisting (channel_id, article_id, published_at)
+SELECT DISTINCT up.list_id, l.article_id, a.published_at
+FROM content_article_channels l
+JOIN up ON up.channel_id = l.channel_id
+JOIN content_article a ON a.id = l.article_id
+WHERE a.status = %s AND a.published_at IS NOT NULL AND l.article_id IN ({ids})
+"""
+_TAG_LISTS = """
+INSERT INTO content_taglisting (tag_id, article_id, published_at)
+SELECT l.tag_id, l.article_id, a.published_at
+FROM content_article_tags l JOIN content_article a ON a.id = l.article_id
+WHERE a.status = %s AND a.published_at IS NOT NULL AND l.article_id IN ({ids})
+"""
+
+
+def relist(article_ids: Iterable[int]) -> None:
+    """Rewrite these articles' rows in the channels' and tags' lists (ChannelListing,
+    TagListing) from their links and states as stored now."""
+    ids = list(dict.fromkeys(article_ids))
+    for start in range(0, len(ids), 500):  # SQLite's older builds take 999 parameters
+        chunk = ids[start : start + 500]
+        ChannelListing.objects.filter(article_id__in=chunk).delete()
+        TagListing.objects.filter(article_id__in=chunk).delete()
+        marks = ", ".join(["%s"] * len(chunk))
+        with connection.cursor() as cursor:
+            for sql in (_CHANNEL_LISTS, _TAG_LISTS):
+                cursor.execute(sql.format(ids=marks), [Article.Status.PUBLISHED, *chunk])
 
 
 @contextmanager
@@ -139,6 +159,24 @@ def _live_article_ids(instance: Model) -> list[int]:
     return list(ids.published().values_list("pk", flat=True).distinct())
 
 
+def _relist_moved(
+    channel: Channel, before: dict[str, Any] | None, deleted: list[int] | None
+) -> None:
+    """The lists above a channel that was deleted (its articles, `deleted`) or moved to
+    another parent (its and its sub-channels' articles) no longer hold what it filed."""
+    if deleted is not None:
+        relist(deleted)
+        return
+    if before is None or before.get("parent_id") == channel.parent_id:
+        return
+    below, frontier = {channel.pk}, [channel.pk]
+    while frontier:
+        frontier = list(Channel.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+        below.update(frontier)
+    links = Article.channels.through.objects.filter(channel_id__in=below)
+    relist(links.values_list("article_id", flat=True))
+
+
 def related_state(model: type[Model], pk: Any) -> dict[str, Any] | None:
     """Every stored field of a channel, topic, person or tag (by attname), as JSON."""
     names = [f.attname for f in model._meta.concrete_fields]
@@ -170,6 +208,8 @@ def _related_change(
         pk = pk if deleting else instance.pk  # a new one has its pk once saved
         if not deleting:
             shown = _live_article_ids(instance)
+        if isinstance(instance, Channel):
+            _relist_moved(instance, before, shown if deleting else None)
         signals.related_changed.enqueue(
             model=model._meta.label_lower,
             instance_id=pk,

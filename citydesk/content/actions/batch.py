@@ -20,16 +20,9 @@ from citydesk.content.actions import (
     build_article,
     get_or_create_person,
     get_or_create_tag,
+    relist,
 )
-from citydesk.content.models import (
-    Article,
-    ArticleCredit,
-    Channel,
-    ChannelListing,
-    Person,
-    Tag,
-    TagListing,
-)
+from citydesk.content.models import Article, ArticleCredit, Channel, Person, Tag
 from citydesk.content.sanitize import clean_blocks
 
 # SQLite builds older than 3.32 allow 999 parameters a statement; lookups by name stay
@@ -140,9 +133,6 @@ class BulkWriter:
         )
         articles = Article.objects.bulk_create([self._article(d) for d in items])
         channel_links: list[Any] = []
-        # The lists of the live ones, as announce_article_change keeps them.
-        channel_listed: list[ChannelListing] = []
-        tag_listed: list[TagListing] = []
         tag_links: list[Any] = []
         credits: list[ArticleCredit] = []
         ChannelLink = Article.channels.through
@@ -151,23 +141,11 @@ class BulkWriter:
             channel_ids = [self.channel_ids[s] for s in data.channels if s in self.channel_ids]
             if data.kind == Article.Kind.VIDEO:
                 channel_ids += self.video_channel_ids
-            # Listed when published (a future time stores it scheduled).
-            when = article.published_at if article.status == Article.Status.PUBLISHED else None
             for channel_id in dict.fromkeys(channel_ids):
                 channel_links.append(ChannelLink(article_id=article.pk, channel_id=channel_id))
-                if when is not None:
-                    channel_listed.append(
-                        ChannelListing(
-                            channel_id=channel_id, article_id=article.pk, published_at=when
-                        )
-                    )
             tag_ids = [self.tags.ids[self.tags.clean(t)] for t in data.tags if t.strip()]
             for tag_id in dict.fromkeys(tag_ids):
                 tag_links.append(TagLink(article_id=article.pk, tag_id=tag_id))
-                if when is not None:
-                    tag_listed.append(
-                        TagListing(tag_id=tag_id, article_id=article.pk, published_at=when)
-                    )
             seen: set[tuple[int, str]] = set()
             for position, (role, name) in enumerate(data.credits):
                 person_id = self.people.ids[self.people.clean(name)]
@@ -179,9 +157,8 @@ class BulkWriter:
                         )
                     )
         ChannelLink.objects.bulk_create(channel_links)
-        ChannelListing.objects.bulk_create(channel_listed)
-        TagListing.objects.bulk_create(tag_listed)
         TagLink.objects.bulk_create(tag_links)
+        relist([article.pk for article in articles])  # as announce_article_change does
         ArticleCredit.objects.bulk_create(credits)
         # Announced in the batch's transaction, like every content write: a batch rolled
         # back leaves no follow-ups.

@@ -5,16 +5,28 @@ articles' links."""
 import django.db.models.deletion
 from django.db import migrations, models
 
-# The rows the door keeps (content.actions.announce_article_change), for the articles
-# stored before it kept them.
+# The rows the door keeps (content.actions.relist), for the articles stored before it
+# kept them: a live article is in its channels' lists and those of the channels above.
 FILL = [
-    f"""
-INSERT INTO content_{name}listing ({name}_id, article_id, published_at)
-SELECT l.{name}_id, l.article_id, a.published_at
-FROM content_article_{name}s l JOIN content_article a ON a.id = l.article_id
+    """
+WITH RECURSIVE up(channel_id, list_id) AS (
+    SELECT id, id FROM content_channel
+    UNION SELECT up.channel_id, c.parent_id FROM up JOIN content_channel c ON c.id = up.list_id
+    WHERE c.parent_id IS NOT NULL
+)
+INSERT INTO content_channellisting (channel_id, article_id, published_at)
+SELECT DISTINCT up.list_id, l.article_id, a.published_at
+FROM content_article_channels l
+JOIN up ON up.channel_id = l.channel_id
+JOIN content_article a ON a.id = l.article_id
 WHERE a.status = 'published' AND a.published_at IS NOT NULL
-"""
-    for name in ("channel", "tag")
+""",
+    """
+INSERT INTO content_taglisting (tag_id, article_id, published_at)
+SELECT l.tag_id, l.article_id, a.published_at
+FROM content_article_tags l JOIN content_article a ON a.id = l.article_id
+WHERE a.status = 'published' AND a.published_at IS NOT NULL
+""",
 ]
 
 

@@ -31,8 +31,11 @@ def expected_rows() -> set[tuple[str, int, int, object]]:
     """What the lists must hold: every channel and tag link of every published article."""
     rows: set[tuple[str, int, int, object]] = set()
     for article in Article.objects.filter(status=Article.Status.PUBLISHED):
-        for channel_id in article.channels.values_list("pk", flat=True):
-            rows.add(("channel", channel_id, article.pk, article.published_at))
+        for filed in article.channels.all():
+            channel: Channel | None = filed
+            while channel is not None:  # a channel's list holds its sub-channels' articles
+                rows.add(("channel", channel.pk, article.pk, article.published_at))
+                channel = channel.parent
         for tag_id in article.tags.values_list("pk", flat=True):
             rows.add(("tag", tag_id, article.pk, article.published_at))
     return rows
@@ -91,13 +94,28 @@ def test_a_scheduled_article_is_listed_when_the_worker_publishes_it():
     assert listed("guonei") == ["定时"] and stored_rows() == expected_rows()
 
 
-def test_an_article_in_a_channel_and_its_sub_channel_is_listed_once():
-    suzhou = Channel.objects.get(slug="suzhou")
-    actions.save_related(Channel(name="姑苏", slug="gusu", parent=suzhou, position=1))
+def test_a_channel_lists_its_sub_channels_articles_once_and_follows_moves():
+    suzhou, guonei = Channel.objects.get(slug="suzhou"), Channel.objects.get(slug="guonei")
+    gusu = Channel(name="姑苏", slug="gusu", parent=suzhou, position=1)
+    actions.save_related(gusu)
+    pingjiang = Channel(name="平江", slug="pingjiang", parent=gusu)
+    actions.save_related(pingjiang)
     make("两处", 1, ["suzhou", "gusu"])
     make("子栏目", 2, ["gusu"])
-    assert listed("suzhou") == ["两处", "子栏目"] and listed("gusu") == ["两处", "子栏目"]
-    assert queries.channel_articles(suzhou).count() == 2
+    make("孙栏目", 3, ["pingjiang"])
+    assert listed("suzhou") == ["两处", "子栏目", "孙栏目"]
+    assert listed("gusu") == ["两处", "子栏目", "孙栏目"] and listed("pingjiang") == ["孙栏目"]
+    assert stored_rows() == expected_rows()
+    assert queries.channel_articles(suzhou).count() == 3
+
+    gusu.parent = guonei  # moved, with its own sub-channel
+    actions.save_related(gusu)
+    assert listed("suzhou") == ["两处"] and listed("guonei") == ["两处", "子栏目", "孙栏目"]
+    assert stored_rows() == expected_rows()
+
+    actions.delete_related(pingjiang)  # its article is in no list above it now
+    assert listed("guonei") == ["两处", "子栏目"] and listed("gusu") == ["两处", "子栏目"]
+    assert stored_rows() == expected_rows()
 
 
 def test_a_bulk_import_lists_its_published_articles_only():
