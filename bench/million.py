@@ -311,6 +311,12 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def page(path: str, rng: random.Random) -> str:
+    """One of a list's first 50 pages (page 1 has the list's own path only)."""
+    number = rng.randint(1, 50)
+    return path if number == 1 else f"{path}page/{number}/"
+
+
 def measure_phase(url: str, rounds: int) -> dict[str, Any]:
     rng = random.Random(19)
     ids = [
@@ -344,12 +350,12 @@ def measure_phase(url: str, rounds: int) -> dict[str, Any]:
         again = timed(port, sample)
         lists = timed(
             port,
-            [f"/{rng.choice(channels)}/page/{rng.randint(1, 50)}/" for _ in range(rounds // 4)],
+            [page(f"/{rng.choice(channels)}/", rng) for _ in range(rounds // 4)],
             missing_ok=True,
         )
         tag_lists = timed(
             port,
-            [f"/tag/{rng.choice(tags)}/page/{rng.randint(1, 50)}/" for _ in range(rounds // 4)],
+            [page(f"/tag/{rng.choice(tags)}/", rng) for _ in range(rounds // 4)],
             missing_ok=True,
         )
         home = timed(port, ["/"] * 20)

@@ -34,6 +34,7 @@ from citydesk.search.backends.base import (
     SECONDARY,
     SECONDS_PER_DAY,
     Filters,
+    Hit,
     IndexDocument,
     Matcher,
     Prepared,
@@ -278,6 +279,46 @@ class PostgresMatcher(Matcher):
             weights = (body, 0.0, backend.meta_weight / backend.title_weight, 1.0)
             self.parts.append(self._words(tsquery_text(query, title_only=title_only), weights))
             self.weak = self._words(some_words_text(query), weights, tier=Tier.SOME_WORDS)
+
+    def by_time(self, limit: int, offset: int) -> list[Hit]:
+        """Newest first, looked for among the newest documents first.
+
+        Sorting every match by time visits a table page for each (230,000 for 经济 at
+        1,000,000 articles: 0.36 s). The newest documents, sixteen times as many as the
+        page needs, are a range of the publish-time index, and the index's bitmap ANDed
+        with it visits the matches in that range only; where they fill the page, they
+        are the newest of all (every later match is in the range). Else the range is
+        widened, and at last there is none.
+        """
+        span = 16 * (offset + limit)
+        for _ in range(3):
+            since = self._published_since(span)
+            if since is None:
+                break
+            self.where.append("d.published_at >= %s")
+            self.params.append(since)
+            try:
+                hits = super().by_time(limit, offset)
+            finally:
+                self.where.pop()
+                self.params.pop()
+            if len(hits) == limit:
+                return hits
+            span *= 16
+        return super().by_time(limit, offset)
+
+    def _published_since(self, span: int) -> Any:
+        """The publish time of the `span`-th newest document (None where fewer), read
+        along the publish-time index alone."""
+        self.cursor.execute("SELECT set_config('enable_indexscan', 'on', true)")
+        self.cursor.execute(
+            f"SELECT published_at FROM {TABLE} d WHERE {self.where[0]}"
+            " ORDER BY published_at DESC OFFSET %s LIMIT 1",
+            [self.params[0], span - 1],
+        )
+        row = self.cursor.fetchone()
+        self.cursor.execute("SELECT set_config('enable_indexscan', 'off', true)")
+        return None if row is None else row[0]
 
     def _words(self, text: str, weights: tuple[float, ...], tier: Tier = Tier.ALL_WORDS) -> _Source:
         array = "{" + ", ".join(repr(w) for w in weights) + "}"

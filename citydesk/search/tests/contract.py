@@ -149,6 +149,25 @@ class BackendContract:
         assert ids(backend, "太湖治理")[:2] == [new.pk, old.pk]
         assert ids(backend, "太湖", sort="time") == [new.pk, mid.pk, old.pk]
 
+    def test_time_sort_pages_are_the_newest_however_the_matches_lie(self, backend):
+        # 40 articles, one a day; 园林 in every fourth, 古桥 only in the three oldest.
+        # PostgreSQL looks among the newest documents first (16 a result), then wider:
+        # each page must be what a plain sort of every match gives.
+        articles = [
+            make_article(
+                "园林消息" if n % 4 == 0 else "城市消息",
+                "古桥" if n < 3 else "正文",
+                published_at=at(2024, 1, 1) + timedelta(days=n),
+            )
+            for n in range(40)
+        ]
+        index(backend, *articles)
+        garden = [a.pk for a in reversed(articles) if "园林" in a.title]
+        assert ids(backend, "园林", sort="time", limit=2) == garden[:2]
+        assert ids(backend, "园林", sort="time", limit=2, offset=2) == garden[2:4]
+        assert ids(backend, "园林", sort="time", limit=20) == garden
+        assert ids(backend, "古桥", sort="time", limit=2) == [articles[2].pk, articles[1].pk]
+
     def test_add_replaces_and_delete_removes(self, backend):
         article = make_article("园林修复", "拙政园")
         index(backend, article)
