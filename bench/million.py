@@ -336,6 +336,9 @@ def measure_phase(url: str, rounds: int) -> dict[str, Any]:
             " GROUP BY t.slug ORDER BY count(*) DESC LIMIT 30",
         )
     ]
+    # A page an earlier run cached (publish-to-live caches some) would be served as a
+    # file even with the page cache off.
+    citydesk(url, "clear_page_cache")
     port = free_port()
     server = serve(url, port)
     result: dict[str, Any] = {}
@@ -447,21 +450,26 @@ def publish_to_live(url: str, rounds: int = 5) -> list[float]:
             for path in LIVE_PATHS * 2:
                 get(port, path)
             title = f"百万篇发布测试{n}-{time.time_ns()}"
-            out = subprocess.run(
+            # The pages are read while the newsroom's process publishes, as readers do:
+            # not after it has exited.
+            publisher = subprocess.Popen(
                 [sys.executable, "-m", "citydesk", "shell", "--no-imports", "-c", PUBLISH % title],
-                cwd=ROOT, env=env, capture_output=True, text=True,
+                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             )  # fmt: skip
-            if out.returncode:
-                raise SystemExit(out.stderr[-2000:])
-            done = json.loads(out.stdout.strip().splitlines()[-1])
             seen = {}
-            deadline = time.time() + 30
+            deadline = time.time() + 60
             while len(seen) < len(LIVE_PATHS) and time.time() < deadline:
                 for path in LIVE_PATHS:
                     if path not in seen and title.encode() in get(port, path)[1]:
                         seen[path] = time.time()
+                if publisher.poll() not in (None, 0):
+                    raise SystemExit(publisher.communicate()[1][-2000:])
+            out, err = publisher.communicate(timeout=60)
+            if publisher.returncode:
+                raise SystemExit(err[-2000:])
+            done = json.loads(out.strip().splitlines()[-1])
             if len(seen) < len(LIVE_PATHS):
-                raise SystemExit(f"not live within 30 s: {set(LIVE_PATHS) - set(seen)}")
+                raise SystemExit(f"not live within 60 s: {set(LIVE_PATHS) - set(seen)}")
             worst.append(max(seen.values()) - done["start"])
             print(f"publish-to-live {worst[-1] * 1000:.0f} ms", flush=True)
     finally:
