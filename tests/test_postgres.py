@@ -43,7 +43,7 @@ def test_app_suites_pass_on_postgresql(tmp_path):
         env=env,
         capture_output=True,
         text=True,
-        timeout=1200,
+        timeout=1800,  # the whole suite, one process: ~17 min on a 2-vCPU machine
     )
     tail = (result.stdout + result.stderr)[-4000:]
     assert result.returncode == 0, tail
