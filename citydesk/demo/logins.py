@@ -80,3 +80,8 @@ def ensure_logins() -> list[Login]:
         logins.append(Login(username, password, superuser))
     _write(path, logins)
     return logins
+
+
+def editor() -> User:
+    """The demo's editor (after `ensure_logins`)."""
+    return User.objects.get(username="editor")

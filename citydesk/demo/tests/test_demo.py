@@ -212,6 +212,29 @@ def test_printed_editor_login_opens_the_newsroom(client):
     assert client.get("/admin/auth/user/").status_code == 200
 
 
+def test_the_plan_and_pay_pages_have_something_to_show(client):
+    from citydesk.newsroom.models import Assignment, Proposal
+    from citydesk.pay.models import RateTable
+
+    output = run_demo()
+    run_demo()  # a second run adds nothing
+    assert RateTable.objects.count() == 1
+    assert sorted(Proposal.objects.values_list("status", flat=True)) == ["approved", "proposed"]
+    assignment = Assignment.objects.get()
+    assert assignment.person.username == "editor" and assignment.deadline > timezone.now()
+
+    password = printed_password(output, "editor")
+    client.post("/newsroom/login/", {"username": "editor", "password": password})
+    plan = client.get("/newsroom/plan/").content.decode()
+    assert "古城区老旧小区加装电梯进展调查" in plan and "环古城河健身步道夜间照明改造" in plan
+    # The demo's bylines earn something under the rate table.
+    from citydesk.pay.report import report
+
+    today = timezone.localdate()
+    assert sum(line.amount for line in report(today - timedelta(days=365), today)) > 0
+    assert client.get("/newsroom/pay/").status_code == 200
+
+
 def test_an_admin_made_before_the_demo_keeps_its_password(client):
     User.objects.create_superuser("admin", password="owner-chosen-1")
     output = run_demo()

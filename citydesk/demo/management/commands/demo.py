@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import OperationalError, ProgrammingError
 
-from citydesk.demo import build, logins
+from citydesk.demo import build, desk, logins
 
 
 class Command(BaseCommand):
@@ -26,6 +26,7 @@ class Command(BaseCommand):
         except (build.DemoError, OperationalError, ProgrammingError) as exc:
             raise CommandError(f"{exc}；请先运行 citydesk migrate (run migrate first)") from exc
         accounts = logins.ensure_logins()
+        desk.ensure_desk(logins.editor())
         url = options["url"].rstrip("/")
         out = self.stdout.write
         out(
