@@ -310,15 +310,28 @@ class PostgresMatcher(Matcher):
     def _published_since(self, span: int) -> Any:
         """The publish time of the `span`-th newest document (None where fewer), read
         along the publish-time index alone."""
-        self.cursor.execute("SELECT set_config('enable_indexscan', 'on', true)")
-        self.cursor.execute(
+        rows = self._walked(
             f"SELECT published_at FROM {TABLE} d WHERE {self.where[0]}"
             " ORDER BY published_at DESC OFFSET %s LIMIT 1",
             [self.params[0], span - 1],
         )
-        row = self.cursor.fetchone()
-        self.cursor.execute("SELECT set_config('enable_indexscan', 'off', true)")
-        return None if row is None else row[0]
+        return rows[0][0] if rows else None
+
+    def _walked(self, sql: str, params: list[Any], *, bitmaps: bool = True) -> list[Any]:
+        """The rows of a read along an index, which the search otherwise keeps off (see
+        `PostgresBackend.search`); without `bitmaps`, no bitmap scan either."""
+        self.cursor.execute(
+            "SELECT set_config('enable_indexscan', 'on', true),"
+            " set_config('enable_bitmapscan', %s, true)",
+            ["on" if bitmaps else "off"],
+        )
+        self.cursor.execute(sql, params)
+        rows = self.cursor.fetchall()
+        self.cursor.execute(
+            "SELECT set_config('enable_indexscan', 'off', true),"
+            " set_config('enable_bitmapscan', 'on', true)"
+        )
+        return rows
 
     def _words(self, text: str, weights: tuple[float, ...], tier: Tier = Tier.ALL_WORDS) -> _Source:
         array = "{" + ", ".join(repr(w) for w in weights) + "}"
@@ -439,11 +452,8 @@ class PostgresMatcher(Matcher):
         sql, params = self._matching(source.index_only(), exclude=exclude)
         newest = f" ORDER BY d.article_id DESC LIMIT 1 OFFSET {int(window) - 1}"
         if matches > 4 * window:
-            # The ends of the primary key (the search keeps off index scans otherwise).
-            self.cursor.execute("SELECT set_config('enable_indexscan', 'on', true)")
-            self.cursor.execute(f"SELECT min(article_id), max(article_id) FROM {TABLE}")
-            low, high = self.cursor.fetchone()
-            self.cursor.execute("SELECT set_config('enable_indexscan', 'off', true)")
+            # The ends of the primary key.
+            low, high = self._walked(f"SELECT min(article_id), max(article_id) FROM {TABLE}", [])[0]
             if high is not None:
                 start = high - (high - low) * 2 * window // matches
                 self.cursor.execute(f"{sql} AND d.article_id >= %s{newest}", [*params, start])
@@ -468,23 +478,15 @@ class PostgresMatcher(Matcher):
             conditions.append("NOT d.article_id = ANY(%s)")
             params.append(list(exclude))
         condition, condition_params = source.rough
-        # The search otherwise keeps off plain index scans (see `search`); this walk is
-        # one, along the primary key, and no bitmap.
-        self.cursor.execute(
-            "SELECT set_config('enable_indexscan', 'on', true),"
-            " set_config('enable_bitmapscan', 'off', true)"
-        )
-        self.cursor.execute(
+        # A walk along the primary key, and no bitmap.
+        rows = self._walked(
             f"SELECT d.article_id FROM (SELECT * FROM {TABLE} d WHERE {' AND '.join(conditions)}"
             " ORDER BY d.article_id DESC LIMIT %s) d"
             f" WHERE {condition} ORDER BY d.article_id DESC LIMIT %s",
             [*params, window * WALK, *condition_params, window],
+            bitmaps=False,
         )
-        newest = [int(row[0]) for row in self.cursor.fetchall()]
-        self.cursor.execute(
-            "SELECT set_config('enable_indexscan', 'off', true),"
-            " set_config('enable_bitmapscan', 'on', true)"
-        )
+        newest = [int(row[0]) for row in rows]
         return newest if len(newest) == window else None
 
     def _recency(self) -> tuple[str, list[Any]]:
