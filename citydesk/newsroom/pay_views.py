@@ -57,6 +57,14 @@ class RatesForm(forms.ModelForm):
         """A table from the same day replaces it (set_rates)."""
 
 
+def rates_initial(today: date) -> dict[str, Any]:
+    """A new table starts from the one in force today (most changes touch one or two
+    amounts), from today; from the model's defaults where there is none."""
+    current = RateTable.objects.filter(effective_from__lte=today).first()
+    initial = forms.model_to_dict(current, fields=RatesForm._meta.fields) if current else {}
+    return {**initial, "effective_from": today}
+
+
 def month_start(today: date) -> date:
     return today.replace(day=1)
 
@@ -85,7 +93,7 @@ def report(request: HttpRequest) -> HttpResponse:
     if not isinstance(user, User) or role_of(user) is None:
         raise PermissionDenied("你不在编辑部的任何角色中")
     everyone = allows(role_of(user), Action.PAY)
-    rates_form = RatesForm(prefix="r")
+    rates_form = RatesForm(prefix="r", initial=rates_initial(timezone.localdate()))
     if request.method == "POST":
         if not everyone:
             raise PermissionDenied("只有签发编辑可以设定稿费标准")

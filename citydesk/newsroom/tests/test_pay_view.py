@@ -91,3 +91,12 @@ def test_a_bad_range_is_refused_with_a_message(people):
 def test_only_the_newsroom_sees_pay(people):
     assert Client().get("/newsroom/pay/").status_code == 302
     assert logged_in(people["outsider"]).get("/newsroom/pay/").status_code == 403
+
+
+def test_a_new_rate_table_starts_from_the_one_in_force(people):
+    chief = logged_in(people["chief"])
+    assert chief.post("/newsroom/pay/", {**RATES, "r-per_piece": "123"}).status_code == 302
+    form = chief.get("/newsroom/pay/").context["rates_form"]
+    assert form.initial["per_piece"] == 123
+    assert form.initial["share"] == "equal"
+    assert form.initial["effective_from"] == timezone.localdate()  # a new table is from today
