@@ -115,8 +115,9 @@ class TopicAdmin(RelatedAdmin):
 
 @admin.register(Person)
 class PersonAdmin(RelatedAdmin):
-    list_display = ["name", "organization", "title"]
+    list_display = ["name", "organization", "title", "user"]
     search_fields = ["name", "organization"]
+    raw_id_fields = ["user"]
 
 
 @admin.register(Tag)

@@ -61,6 +61,13 @@ class Person(models.Model):
     title = models.CharField(_("职务"), max_length=100, blank=True)
     bio = models.TextField(_("简介"), blank=True)
     photo = models.ImageField(_("照片"), upload_to="people/", blank=True)
+    # The newsroom account whose byline this is: their own 稿费 and dashboard find it
+    # by this link, not by a display name two people may share.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="byline_person", verbose_name=_("编辑部账号"),
+        help_text=_("本人登录编辑部时，按此账号查看自己的稿费"),
+    )  # fmt: skip
 
     class Meta:
         ordering = ["name"]

@@ -1,6 +1,7 @@
 """稿费 and 绩效 in the newsroom (/newsroom/pay/): the report for a date range, narrowed by
 person, desk or channel, exported as CSV or XLSX; the rate table for chief editors.
-Everyone else sees their own line only (their name in bylines is their display name)."""
+Everyone else sees their own line only (their byline person: linked to their account,
+or else of their display name)."""
 
 from datetime import date
 from typing import Any
@@ -44,13 +45,16 @@ class RangeForm(forms.Form):
         return data
 
 
+RATE_FIELDS = [
+    "effective_from", "per_piece", "per_thousand_chars", "per_photo", "per_video",
+    "headline_multiplier", "original_multiplier", "share", "lead_percent",
+]  # fmt: skip
+
+
 class RatesForm(forms.ModelForm):
     class Meta:
         model = RateTable
-        fields = [
-            "effective_from", "per_piece", "per_thousand_chars", "per_photo", "per_video",
-            "headline_multiplier", "original_multiplier", "share", "lead_percent",
-        ]  # fmt: skip
+        fields = RATE_FIELDS
         widgets = {"effective_from": forms.DateInput(attrs={"type": "date"})}
 
     def validate_unique(self) -> None:
@@ -61,7 +65,7 @@ def rates_initial(today: date) -> dict[str, Any]:
     """A new table starts from the one in force today (most changes touch one or two
     amounts), from today; from the model's defaults where there is none."""
     current = RateTable.objects.filter(effective_from__lte=today).first()
-    initial = forms.model_to_dict(current, fields=RatesForm._meta.fields) if current else {}
+    initial = forms.model_to_dict(current, fields=RATE_FIELDS) if current else {}
     return {**initial, "effective_from": today}
 
 
@@ -70,9 +74,13 @@ def month_start(today: date) -> date:
 
 
 def own_person(user: User) -> Person | None:
-    """The byline person who is `user`: the one of their display name; None when there
-    is none, or several (a common name: nobody sees another's pay by sharing it)."""
-    found = list(Person.objects.filter(name=display_name(user))[:2])
+    """The byline person who is `user`: the one linked to their account; where none is,
+    the one of their display name, unless that name is another account's or several
+    people's (a common name: nobody sees another's pay by sharing it)."""
+    linked = Person.objects.filter(user=user).first()
+    if linked is not None:
+        return linked
+    found = list(Person.objects.filter(name=display_name(user), user=None)[:2])
     return found[0] if len(found) == 1 else None
 
 

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from citydesk.content import actions
 from citydesk.content.actions import ArticleData
-from citydesk.content.models import Article
+from citydesk.content.models import Article, Person
 from citydesk.pay.models import RateTable
 
 pytestmark = pytest.mark.django_db
@@ -100,3 +100,29 @@ def test_a_new_rate_table_starts_from_the_one_in_force(people):
     assert form.initial["per_piece"] == 123
     assert form.initial["share"] == "equal"
     assert form.initial["effective_from"] == timezone.localdate()  # a new table is from today
+
+
+def test_ones_own_pay_follows_the_byline_linked_to_ones_account(people):
+    people["admin"].is_staff = True  # the admin's person form
+    people["admin"].save()
+    chief, reporter = logged_in(people["admin"]), logged_in(people["reporter"])
+    assert chief.post("/newsroom/pay/", RATES).status_code == 302
+    published("笔名甲")  # a pen name, not the reporter's display name
+    published("小记", chars=2000)  # someone else of the reporter's display name
+    pen_name = Person.objects.get(name="笔名甲")
+    change = chief.get(f"/admin/content/person/{pen_name.pk}/change/")
+    assert change.status_code == 200 and 'name="user"' in change.content.decode()
+    # Linked in the admin: the reporter's line is the pen name's, not the namesake's.
+    form = change.context["adminform"].form
+    data = {**form.initial, "user": people["reporter"].pk, "photo": ""}
+    data = {k: v for k, v in data.items() if v is not None}
+    assert chief.post(f"/admin/content/person/{pen_name.pk}/change/", data).status_code == 302
+    assert Person.objects.get(pk=pen_name.pk).user == people["reporter"]
+    mine = reporter.get("/newsroom/pay/").content.decode()
+    assert "笔名甲" in mine and "180.00" in mine and "240.00" not in mine
+    board = reporter.get("/newsroom/").content.decode()
+    assert "<strong>180.00</strong>" in board
+    # A name linked to another account is never matched by name.
+    Person.objects.filter(name="小记").update(user=people["editor"])
+    Person.objects.filter(pk=pen_name.pk).update(user=None)
+    assert "240.00" not in reporter.get("/newsroom/pay/").content.decode()
