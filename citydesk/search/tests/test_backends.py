@@ -9,13 +9,16 @@ import os
 import pytest
 from django.db import connection
 from django.test import override_settings
+from django.utils import timezone
 
 from citydesk.core.testing import require_service
 from citydesk.core.text import parse_query
+from citydesk.search.actions import index_articles
 from citydesk.search.backends import get_backend
 from citydesk.search.backends.base import Filters, IndexDocument, Matcher, SearchBackend
-from citydesk.search.backends.postgres import PostgresBackend
+from citydesk.search.backends.postgres import PostgresBackend, asked_lexemes
 from citydesk.search.backends.sqlite_fts5 import SQLiteFTS5Backend
+from citydesk.search.tests.conftest import make_article
 from citydesk.search.tests.contract import BackendContract
 
 
@@ -82,3 +85,25 @@ def test_the_base_class_leaves_every_operation_to_subclasses():
     ):
         with pytest.raises(NotImplementedError):
             call()
+
+
+def test_the_index_is_asked_for_a_long_fragments_rarest_bigrams():
+    common = {"发展": 0.38, "质量": 0.11, "教育": 0.1, "改革": 0.12}
+    assert asked_lexemes("高质量发展", common) == ["高质", "量发"]  # the two not common
+    assert asked_lexemes("教育改革", common) == ["教育", "育改"]  # 育改, then the rarer
+    assert asked_lexemes("粤港澳大湾区", {}) == ["粤港", "湾区"]  # no shares: the ends
+    assert asked_lexemes("碳达峰", common) == ["碳达", "达峰"]  # as many as asked anyway
+    assert asked_lexemes("苏州", common) == ["苏州"]
+    assert asked_lexemes("苏", common) == ["苏"]
+
+
+@pytest.mark.django_db
+def test_a_search_finds_the_fragment_not_its_bigrams_apart():
+    """Asked for fewer bigrams, the index finds more articles; the text keeps the
+    matches exact."""
+    backend = get_backend()
+    whole = make_article("推动高质量发展", "")
+    apart = make_article("高质产品与数量发布", "")  # 高质 and 量发, not the fragment
+    index_articles([whole.pk, apart.pk], backend=backend)
+    found = backend.search(parse_query("高质量发展"), Filters(now=timezone.now()))
+    assert [h.article_id for h in found.hits] == [whole.pk] and found.total == 1
