@@ -313,11 +313,15 @@ class Matcher:
         for part in self.parts:
             if found and found[-1] >= min(COUNT_CAP, enough):
                 break
-            sql, params = self._counted(part, exact=False)
-            self.cursor.execute(f"SELECT count(*) FROM ({sql} LIMIT %s) AS c", [*params, COUNT_CAP])
-            found.append(int(self.cursor.fetchone()[0]))
+            found.append(self._count(part, COUNT_CAP))
         self.found = found
         return found
+
+    def _count(self, part: Any, cap: int) -> int:
+        """The articles a part matches, up to `cap` (by `_counted`, not exact)."""
+        sql, params = self._counted(part, exact=False)
+        self.cursor.execute(f"SELECT count(*) FROM ({sql} LIMIT %s) AS c", [*params, cap])
+        return int(self.cursor.fetchone()[0])
 
     def by_time(self, limit: int, offset: int) -> list[Hit]:
         """Newest first: the newest of each part, then the newest of those."""

@@ -272,6 +272,9 @@ class _Source:
         self.rough = rough or (condition, params)
         self.rest = rest
         self.join = join
+        # The ids of the newest articles the index finds, newest first, where a count
+        # saw them all (PostgresMatcher._count).
+        self.newest: list[int] | None = None
 
     def index_only(self) -> "_Source":
         """The part with only the condition the index answers (for counts and floors)."""
@@ -475,6 +478,20 @@ class PostgresMatcher(Matcher):
         # bigrams apart too (an exact count reads every match's text from TOAST).
         return self._matching(source.index_only(), exclude=exclude)
 
+    def _count(self, part: _Source, cap: int) -> int:
+        """As the base class's; where the count sees every match (fewer than `cap`), the
+        same statement keeps the newest RANK_LIMIT ids for the ranking, which then needs
+        no second bitmap of the index (10 to 20 ms for 养老 or 人工智能 at 1,000,000)."""
+        sql, params = self._counted(part, exact=False)
+        self.cursor.execute(
+            f"SELECT count(*), (array_agg(id ORDER BY id DESC))[1:%s] FROM ({sql} LIMIT %s) AS c",
+            [self.backend.rank_limit, *params, cap],
+        )
+        found, newest = self.cursor.fetchone()
+        if found < cap:
+            part.newest = [int(pk) for pk in newest or ()]
+        return int(found)
+
     def _scored(
         self,
         source: _Source,
@@ -487,7 +504,11 @@ class PostgresMatcher(Matcher):
         # Scoring reads every match's vector or text: rank among the newest `window` of
         # the articles the index alone finds, read again by key (a second bitmap of the
         # index costs as much as the first: 40 ms for four common bigrams at 1,000,000).
-        newest = self._newest_walked(source, exclude, window) if common else None
+        newest = None
+        if source.newest is not None and not exclude:
+            newest = source.newest[:window]
+        elif common:
+            newest = self._newest_walked(source, exclude, window)
         if newest is None:
             newest = self._newest(source, exclude, window, matches)
         part = source.text_only()
