@@ -13,12 +13,12 @@ from django.utils import timezone
 
 from citydesk.core.testing import require_service
 from citydesk.core.text import parse_query
-from citydesk.search.actions import index_articles
+from citydesk.search.actions import documents, index_articles
 from citydesk.search.backends import get_backend
 from citydesk.search.backends.base import Filters, IndexDocument, Matcher, SearchBackend
 from citydesk.search.backends.postgres import PostgresBackend, asked_lexemes
 from citydesk.search.backends.sqlite_fts5 import SQLiteFTS5Backend
-from citydesk.search.tests.conftest import make_article
+from citydesk.search.tests.conftest import at, make_article
 from citydesk.search.tests.contract import BackendContract
 
 
@@ -107,3 +107,40 @@ def test_a_search_finds_the_fragment_not_its_bigrams_apart():
     index_articles([whole.pk, apart.pk], backend=backend)
     found = backend.search(parse_query("高质量发展"), Filters(now=timezone.now()))
     assert [h.article_id for h in found.hits] == [whole.pk] and found.total == 1
+
+
+@pytest.mark.django_db
+def test_a_common_query_walks_back_only_as_far_as_its_density_makes_worthwhile(monkeypatch):
+    """On PostgreSQL the newest matches of a part its count found COUNT_CAP times are
+    read back along the key, further where it is sparser, and not at all where that
+    would take more than MAX_WALK articles; the index finds them then."""
+    if connection.vendor != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass (tests/test_postgres.py)")
+    from django.db import connections
+    from django.test.utils import CaptureQueriesContext
+
+    from citydesk.search.backends import base, postgres
+
+    monkeypatch.setattr(base, "COUNT_CAP", 3)
+    backend = PostgresBackend("test", {})
+    backend.rank_limit = backend.common_rank_limit = 2
+    backend.weak_limit = 0
+    # One in three articles holds 园区: two matches need about six articles walked.
+    articles = [
+        make_article(
+            "园区新闻" if n % 3 == 0 else f"第{n}期动态", "", published_at=at(2020, 1, n + 1)
+        )
+        for n in range(12)
+    ]
+    backend.add_bulk(documents([a.pk for a in articles]))
+    newest = sorted(a.pk for a in articles if a.title == "园区新闻")[-2:]
+
+    def walked(max_walk: int) -> bool:
+        monkeypatch.setattr(postgres, "MAX_WALK", max_walk)
+        with CaptureQueriesContext(connections[backend.using]) as queries:
+            found = backend.search(parse_query("园区"), Filters(now=timezone.now()), limit=2)
+        assert sorted(h.article_id for h in found.hits) == newest
+        return any("'enable_bitmapscan', 'off'" in q["sql"] for q in queries.captured_queries)
+
+    assert walked(max_walk=100)
+    assert not walked(max_walk=3)  # more than three articles to walk: the index, at once
