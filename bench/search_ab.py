@@ -41,20 +41,24 @@ def main() -> int:
     for tree in args.trees:
         port = free_port()
         process = subprocess.Popen(
-            [sys.executable, "-m", "citydesk", "serve", "--port", str(port), "--no-collectstatic"],
-            cwd=tree, env={**env, "PYTHONPATH": str(tree.resolve())},
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [sys.executable, "-m", "citydesk", "serve", "--port", str(port), "--workers", "2",
+             "--no-collectstatic"],
+            cwd=tree, env={**env, "PYTHONPATH": str(tree.resolve())}, stdout=subprocess.DEVNULL,
         )  # fmt: skip
         servers.append((str(tree), process, port))
     times: dict[str, list[float]] = {name: [] for name, _, _ in servers}
     try:
-        for _, _, port in servers:
+        for name, process, port in servers:
             for _ in range(120):
+                if process.poll() is not None:  # its reason is on stderr
+                    raise SystemExit(f"{name}: citydesk serve stopped ({process.returncode})")
                 try:
                     get(port, "/search/?q=苏州")
                     break
                 except OSError:
                     time.sleep(1)
+            else:
+                raise SystemExit(f"{name}: citydesk serve did not answer in 120 s")
         for step in range(args.rounds):
             for name, _, port in servers[:: 1 if step % 2 == 0 else -1]:
                 for q in SEARCHES:

@@ -80,8 +80,8 @@ def own_person(user: User) -> Person | None:
     linked = Person.objects.filter(user=user).first()
     if linked is not None:
         return linked
-    found = list(Person.objects.filter(name=display_name(user), user=None)[:2])
-    return found[0] if len(found) == 1 else None
+    found = list(Person.objects.filter(name=display_name(user))[:2])
+    return found[0] if len(found) == 1 and found[0].user_id is None else None
 
 
 def month_line(user: User) -> pay.Line | None:

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from citydesk.content import actions
 from citydesk.content.actions import ArticleData
 from citydesk.content.models import Article, Person
+from citydesk.newsroom.pay_views import own_person
 from citydesk.pay.models import RateTable
 
 pytestmark = pytest.mark.django_db
@@ -126,3 +127,6 @@ def test_ones_own_pay_follows_the_byline_linked_to_ones_account(people):
     Person.objects.filter(name="小记").update(user=people["editor"])
     Person.objects.filter(pk=pen_name.pk).update(user=None)
     assert "240.00" not in reporter.get("/newsroom/pay/").content.decode()
+    # Nor is a name two people share, though one of them is linked elsewhere.
+    Person.objects.create(name="小记", slug="xiaoji-2")
+    assert own_person(people["reporter"]) is None

@@ -15,7 +15,7 @@ from citydesk.core.testing import require_service
 from citydesk.core.text import parse_query
 from citydesk.search.actions import documents, index_articles
 from citydesk.search.backends import get_backend
-from citydesk.search.backends.base import Filters, IndexDocument, Matcher, SearchBackend
+from citydesk.search.backends.base import Filters, IndexDocument, Matcher, SearchBackend, Tier
 from citydesk.search.backends.postgres import PostgresBackend, asked_lexemes
 from citydesk.search.backends.sqlite_fts5 import SQLiteFTS5Backend
 from citydesk.search.tests.conftest import at, make_article
@@ -87,26 +87,32 @@ def test_the_base_class_leaves_every_operation_to_subclasses():
             call()
 
 
-def test_the_index_is_asked_for_a_long_fragments_rarest_bigrams():
+def test_the_index_is_not_asked_for_a_fragments_common_bigrams():
     common = {"发展": 0.38, "质量": 0.11, "教育": 0.1, "改革": 0.12}
     assert asked_lexemes("高质量发展", common) == ["高质", "量发"]  # the two not common
     assert asked_lexemes("教育改革", common) == ["教育", "育改"]  # 育改, then the rarer
-    assert asked_lexemes("粤港澳大湾区", {}) == ["粤港", "湾区"]  # no shares: the ends
-    assert asked_lexemes("碳达峰", common) == ["碳达", "达峰"]  # as many as asked anyway
+    assert asked_lexemes("粤港澳大湾区", common) == ["粤港", "港澳", "澳大", "大湾", "湾区"]
+    assert asked_lexemes("高质量发展", {}) == ["高质", "质量", "量发", "发展"]  # no statistics
+    assert asked_lexemes("质量发展", common) == ["质量", "量发"]  # at least two, the rarest
+    assert asked_lexemes("教育改革", {**common, "育改": 0.2}) == ["教育", "改革"]
     assert asked_lexemes("苏州", common) == ["苏州"]
     assert asked_lexemes("苏", common) == ["苏"]
 
 
 @pytest.mark.django_db
-def test_a_search_finds_the_fragment_not_its_bigrams_apart():
+def test_a_search_finds_the_fragment_not_its_bigrams_apart(monkeypatch):
     """Asked for fewer bigrams, the index finds more articles; the text keeps the
-    matches exact."""
+    fragment's matches exact."""
     backend = get_backend()
     whole = make_article("推动高质量发展", "")
-    apart = make_article("高质产品与数量发布", "")  # 高质 and 量发, not the fragment
+    apart = make_article("高质产品讲质量发展", "")  # its four bigrams, not the fragment
     index_articles([whole.pk, apart.pk], backend=backend)
+    if isinstance(backend, PostgresBackend):  # asked for 高质 and 量发 alone
+        monkeypatch.setattr(backend, "common_lexemes", lambda *_: {"质量": 0.1, "发展": 0.4})
     found = backend.search(parse_query("高质量发展"), Filters(now=timezone.now()))
-    assert [h.article_id for h in found.hits] == [whole.pk] and found.total == 1
+    # The other is found by its words, below: never as holding the fragment.
+    assert [h.article_id for h in found.hits if h.tier <= Tier.TEXT] == [whole.pk]
+    assert found.hits[0].article_id == whole.pk
 
 
 @pytest.mark.django_db
@@ -135,12 +141,20 @@ def test_a_common_query_walks_back_only_as_far_as_its_density_makes_worthwhile(m
     backend.add_bulk(documents([a.pk for a in articles]))
     newest = sorted(a.pk for a in articles if a.title == "园区新闻")[-2:]
 
-    def walked(max_walk: int) -> bool:
+    def walked(max_walk: int) -> tuple[bool, bool]:
+        """Whether the newest were walked back, and whether the index found them."""
         monkeypatch.setattr(postgres, "MAX_WALK", max_walk)
         with CaptureQueriesContext(connections[backend.using]) as queries:
             found = backend.search(parse_query("园区"), Filters(now=timezone.now()), limit=2)
         assert sorted(h.article_id for h in found.hits) == newest
-        return any("'enable_bitmapscan', 'off'" in q["sql"] for q in queries.captured_queries)
+        sql = [q["sql"] for q in queries.captured_queries]
+        return (
+            any("'enable_bitmapscan', 'off'" in s for s in sql),
+            any(s.startswith("SELECT d.article_id AS id FROM search_document d") for s in sql),
+        )
 
-    assert walked(max_walk=100)
-    assert not walked(max_walk=3)  # more than three articles to walk: the index, at once
+    # A walk of one article a match would find one; the density makes it long enough.
+    monkeypatch.setattr(postgres, "WALK", 1)
+    assert walked(max_walk=100) == (True, False)
+    # More than three articles to walk: the index, at once.
+    assert walked(max_walk=3) == (False, True)
