@@ -246,13 +246,18 @@ def get(port: int, path: str) -> tuple[int, bytes, float]:
         conn.close()
 
 
-def serve(url: str, port: int, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+def serve(
+    url: str, port: int, env: dict[str, str] | None = None, *, tree: Path = ROOT
+) -> subprocess.Popen[bytes]:
+    """`citydesk serve` of a source tree (this one by default), once it answers."""
     process = subprocess.Popen(
         [sys.executable, "-m", "citydesk", "serve", "--port", str(port), "--workers", "2"],
-        cwd=ROOT, env=env or env_for(url), stdout=subprocess.DEVNULL,
+        cwd=tree, env=env or env_for(url), stdout=subprocess.DEVNULL,
     )  # fmt: skip
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
+        if process.poll() is not None:  # its reason is on stderr
+            raise SystemExit(f"citydesk serve of {tree} stopped ({process.returncode})")
         try:
             if get(port, "/robots.txt")[0] == 200:
                 return process

@@ -10,18 +10,15 @@ p50, p95 and the slowest search of each; writes nothing.
 """
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 from _report import free_port, percentile  # noqa: E402
-from million import SEARCHES, STATE, get  # noqa: E402
+from million import SEARCHES, env_for, get, serve  # noqa: E402
 
 
 def main() -> int:
@@ -30,35 +27,13 @@ def main() -> int:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    env = {
-        **os.environ,
-        "CITYDESK_DATABASE_URL": args.database_url,
-        "CITYDESK_DATA_DIR": str(STATE / "data"),
-        "CITYDESK_PAGE_CACHE": "0",
-        "CITYDESK_EMBEDDED_WORKER": "0",
-    }
     servers = []
-    for tree in args.trees:
-        port = free_port()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "citydesk", "serve", "--port", str(port), "--workers", "2",
-             "--no-collectstatic"],
-            cwd=tree, env={**env, "PYTHONPATH": str(tree.resolve())}, stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-        servers.append((str(tree), process, port))
-    times: dict[str, list[float]] = {name: [] for name, _, _ in servers}
+    times: dict[str, list[float]] = {str(tree): [] for tree in args.trees}
     try:
-        for name, process, port in servers:
-            for _ in range(120):
-                if process.poll() is not None:  # its reason is on stderr
-                    raise SystemExit(f"{name}: citydesk serve stopped ({process.returncode})")
-                try:
-                    get(port, "/search/?q=苏州")
-                    break
-                except OSError:
-                    time.sleep(1)
-            else:
-                raise SystemExit(f"{name}: citydesk serve did not answer in 120 s")
+        for tree in args.trees:
+            port = free_port()
+            env = {**env_for(args.database_url), "PYTHONPATH": str(tree.resolve())}
+            servers.append((str(tree), serve(args.database_url, port, env, tree=tree), port))
         for step in range(args.rounds):
             for name, _, port in servers[:: 1 if step % 2 == 0 else -1]:
                 for q in SEARCHES:

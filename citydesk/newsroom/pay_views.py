@@ -101,8 +101,9 @@ def report(request: HttpRequest) -> HttpResponse:
     if not isinstance(user, User) or role_of(user) is None:
         raise PermissionDenied("你不在编辑部的任何角色中")
     everyone = allows(role_of(user), Action.PAY)
-    rates_form = RatesForm(prefix="r", initial=rates_initial(timezone.localdate()))
-    if request.method == "POST":
+    if request.method != "POST":
+        rates_form = RatesForm(prefix="r", initial=rates_initial(timezone.localdate()))
+    else:
         if not everyone:
             raise PermissionDenied("只有签发编辑可以设定稿费标准")
         rates_form = RatesForm(request.POST, prefix="r")
