@@ -55,7 +55,8 @@ class RatesForm(forms.ModelForm):
     class Meta:
         model = RateTable
         fields = RATE_FIELDS
-        widgets = {"effective_from": forms.DateInput(attrs={"type": "date"})}
+        # A date input takes ISO dates only, not the locale's format.
+        widgets = {"effective_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
     def validate_unique(self) -> None:
         """A table from the same day replaces it (set_rates)."""

@@ -101,6 +101,8 @@ def test_a_new_rate_table_starts_from_the_one_in_force(people):
     assert form.initial["per_piece"] == 123
     assert form.initial["share"] == "equal"
     assert form.initial["effective_from"] == timezone.localdate()  # a new table is from today
+    page = chief.get("/newsroom/pay/").content.decode()
+    assert f'name="r-effective_from" value="{timezone.localdate().isoformat()}"' in page
 
 
 def test_ones_own_pay_follows_the_byline_linked_to_ones_account(people):
