@@ -158,3 +158,75 @@ def test_a_common_query_walks_back_only_as_far_as_its_density_makes_worthwhile(m
     assert walked(max_walk=100) == (True, False)
     # More than three articles to walk: the index, at once.
     assert walked(max_walk=3) == (False, True)
+
+
+@pytest.fixture
+def large_index(db, monkeypatch):
+    """A PostgreSQL backend that takes its few documents for a large index: a part of
+    more than two matches is counted by the index alone."""
+    if connection.vendor != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass (tests/test_postgres.py)")
+    from citydesk.search.backends import postgres
+
+    monkeypatch.setattr(postgres, "INDEX_COUNT_MATCHES", 2)
+    backend = PostgresBackend("test", {})
+    backend.exact_count = backend.weak_limit = 0
+    monkeypatch.setattr(backend, "rows", lambda cursor: 12.0)
+    monkeypatch.setattr(postgres, "INDEX_COUNT_ROWS", 12)
+    monkeypatch.setattr(backend, "common_lexemes", lambda *_: {})
+    articles = [
+        make_article(
+            "园区新闻发布" if n % 2 == 0 else f"第{n}期动态", "", published_at=at(2020, 1, n + 1)
+        )
+        for n in range(12)
+    ]
+    backend.add_bulk(documents([a.pk for a in articles]))
+    return backend, sorted(a.pk for a in articles if a.title.startswith("园区"))
+
+
+def _searched(backend, text, **kwargs):
+    from django.db import connections
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connections[backend.using]) as queries:
+        found = backend.search(parse_query(text), Filters(now=timezone.now(), **kwargs), limit=2)
+    return found, [q["sql"] for q in queries.captured_queries]
+
+
+def test_a_large_index_counts_a_part_many_hold_by_its_bitmap(large_index, monkeypatch):
+    """Past the cap of a counted part: all six, from the index's bitmap, with no row
+    read to count them; under a filter the rows are counted, up to the cap."""
+    from citydesk.search.backends import base
+
+    monkeypatch.setattr(base, "COUNT_CAP", 3)
+    backend, holding = large_index
+    found, sql = _searched(backend, "园区")
+    # All six, and the entries of rows the other tests left for a vacuum to remove.
+    assert found.total >= 6
+    assert sorted(h.article_id for h in found.hits) == holding[-2:]
+    assert any(s.startswith("EXPLAIN (ANALYZE") for s in sql)
+    assert not any(s.startswith("SELECT count(*)") for s in sql), sql
+    found, sql = _searched(backend, "园区", start=at(2019, 1, 1))
+    assert found.total == 3  # counted, to the cap
+    assert not any(s.startswith("EXPLAIN") for s in sql)
+
+
+def test_a_part_of_common_lexemes_is_counted_from_the_statistics(large_index, monkeypatch):
+    backend, holding = large_index
+    monkeypatch.setattr(backend, "common_lexemes", lambda *_: {"园区": 0.5, "区新": 0.75})
+    backend.rank_limit = 6  # the words, found by fewer, are not counted
+    found, sql = _searched(backend, "园区")
+    assert found.total == 6  # half of the twelve documents
+    assert not any(s.startswith(("EXPLAIN", "SELECT count(*)")) for s in sql), sql
+    assert sorted(h.article_id for h in found.hits) == holding[-2:]
+
+
+def test_the_newest_of_many_matches_come_from_a_range_of_the_key(large_index):
+    """A fragment of several bigrams, ranked among its newest: the range of the key is
+    read with the condition priced as one lexeme (OR-ed with one no article holds), and
+    finds the same articles."""
+    backend, holding = large_index
+    backend.rank_limit = 1
+    found, sql = _searched(backend, "园区新闻")
+    assert [h.article_id for h in found.hits] == holding[-1:]
+    assert any("AND d.article_id >= " in s and "| '' '''" in s for s in sql), sql
