@@ -481,8 +481,11 @@ class PostgresMatcher(Matcher):
             ranged=(condition[0], [f"({tsquery}) | ' '"]),
             rest=(" AND ".join(condition[1:]) or "TRUE", params[1:]),
             # The text once a row, out of TOAST: PostgreSQL fetches a value again for
-            # every use of the column.
-            join=" CROSS JOIN LATERAL (SELECT t, b, char_length(t) AS tl, char_length(b) AS bl"
+            # every use of the column. The body's length is its UTF-8 bytes over three,
+            # its characters where it is Chinese: counting them (a call a character)
+            # took 5 of the 17 ms of scoring 500 articles at 1,000,000.
+            join=" CROSS JOIN LATERAL (SELECT t, b, char_length(t) AS tl,"
+            " octet_length(b) / 3.0 AS bl"
             " FROM (SELECT d.title_text || '' AS t, d.body_text || '' AS b OFFSET 0) x) v",
         )
         asked = list(dict.fromkeys(lexemes))
