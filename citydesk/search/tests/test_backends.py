@@ -230,3 +230,20 @@ def test_the_newest_of_many_matches_come_from_a_range_of_the_key(large_index):
     found, sql = _searched(backend, "园区新闻")
     assert [h.article_id for h in found.hits] == holding[-1:]
     assert any("AND d.article_id >= " in s and "| '' '''" in s for s in sql), sql
+
+
+def test_a_range_holding_fewer_than_expected_is_widened_once(large_index):
+    """Five old articles hold it, and the newest fifteen do not: the first range finds
+    none, the wider one the newest of the five."""
+    backend, _ = large_index
+    backend.rank_limit = 1
+    articles = [
+        make_article(
+            "湖畔音乐节开幕" if n < 5 else f"其他消息{n}", "", published_at=at(2021, 1, n + 1)
+        )
+        for n in range(20)
+    ]
+    backend.add_bulk(documents([a.pk for a in articles]))
+    found, sql = _searched(backend, "湖畔音乐节")
+    assert [h.article_id for h in found.hits] == [articles[4].pk]
+    assert sum("AND d.article_id >= " in s for s in sql) == 2
