@@ -13,13 +13,19 @@ Starts a cluster of its own, then for `--minutes` (10) runs, all at once:
 
 Closed loops (each client waits for its answer, with a think time for the slow kinds),
 so throughput is what this machine gives with everything on it. Reports throughput and
-p50/p99 per kind, and every error, to the "Cluster soak" section of docs/benchmarks.md.
-Not a test: the numbers are this small machine's.
+p50/p99 per kind, every error, and each long-lived process's memory (resident set) before
+the load, after its first minute and at the end, to the "Cluster soak" section of
+docs/benchmarks.md. Not a test: the numbers are this small machine's.
 
     .venv/bin/python bench/soak.py [--minutes 10]
+    .venv/bin/python bench/soak.py --database-url URL --replica-url URL
+
+With a primary and its replica that run already (bench/million.py's million articles,
+with the replica of .ci/run), the cluster's nodes use those, and the report says so.
 """
 
 import argparse
+import contextlib
 import http.client
 import importlib.util
 import json
@@ -34,7 +40,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
@@ -68,6 +74,69 @@ while time.time() < until:
           flush=True)
     time.sleep({every} / 2)
 """
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, "rb") as file:
+            return file.read().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _rss_mb(pid: int) -> float | None:
+    for line in _read(f"/proc/{pid}/status").splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
+def processes(base: Path, ports: Any, database_ports: tuple[int, int]) -> dict[str, int]:
+    """The cluster's processes by name: each node's and Varnish's (their sessions),
+    Redis, and each PostgreSQL server's own processes (not its client backends, which
+    come and go with the nodes' connections)."""
+    sessions = {}
+    for name in ("node1", "node2", "varnish"):
+        with contextlib.suppress(OSError, ValueError):
+            sessions[int((base / f"{name}.pid").read_text())] = name
+    found: dict[str, int] = {}
+    stats = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            fields = _read(f"/proc/{entry}/stat").rsplit(")", 1)[-1].split()
+            if len(fields) > 4:
+                stats[int(entry)] = (int(fields[1]), int(fields[3]))  # ppid, session
+    postmasters = {}
+    comm = {pid: _read(f"/proc/{pid}/comm").strip() for pid in stats}
+    for pid, (ppid, session) in stats.items():
+        command = _read(f"/proc/{pid}/cmdline").replace("\0", " ").strip()
+        if session in sessions:
+            kind = "tasks" if " worker " in command else "serve" if pid == session else "app"
+            found[f"{sessions[session]} {kind} {pid}"] = pid
+        elif comm[pid] == "postgres" != comm.get(ppid):
+            lines = _read(f"/proc/{pid}/cwd/postmaster.pid").splitlines()
+            if len(lines) > 3 and lines[3].strip().isdigit():
+                port = int(lines[3])
+                if port in database_ports:
+                    role = "primary" if port == database_ports[0] else "replica"
+                    postmasters[pid] = f"PostgreSQL {role}"
+                    found[f"PostgreSQL {role}: postmaster"] = pid
+    for pid, (ppid, _) in stats.items():
+        if ppid in postmasters:
+            title = _read(f"/proc/{pid}/cmdline").replace("\0", " ").strip()
+            # "postgres: 15/main: checkpointer"; a client's ends with its address.
+            if "(" not in title:
+                role = " ".join(title.rsplit(":", 1)[-1].split()[:2])
+                found[f"{postmasters[ppid]}: {role}"] = pid
+    redis = _read(str(base / "redis.pid")).strip()
+    if redis.isdigit():
+        found["Redis"] = int(redis)
+    return found
+
+
+def memory(found: dict[str, int]) -> dict[str, float]:
+    """Each process's resident set now, in MB (those gone are left out)."""
+    return {name: mb for name, pid in found.items() if (mb := _rss_mb(pid)) is not None}
 
 
 class Load:
@@ -173,6 +242,8 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--readers", type=int, default=6)
     parser.add_argument("--edit-every", type=float, default=4.0, help="seconds")
+    parser.add_argument("--database-url", help="a running primary (see the module's doc)")
+    parser.add_argument("--replica-url", help="its streaming replica")
     args = parser.parse_args()
     spec = importlib.util.spec_from_file_location("cluster", SCRIPT)
     assert spec is not None and spec.loader is not None
@@ -181,8 +252,10 @@ def main() -> int:
     base = Path(tempfile.mkdtemp(prefix="citydesk-soak-")) / "cluster"
     os.chmod(base.parent, 0o755)
     ports = cluster.Ports(21100)
+    given = ["--database-url", args.database_url, "--replica-url", args.replica_url]
     subprocess.run([sys.executable, str(SCRIPT), "start", "--dir", str(base),
-                    "--ports-from", str(ports.first)], check=True)  # fmt: skip
+                    "--ports-from", str(ports.first), *(given if args.database_url else [])],
+                   check=True)  # fmt: skip
     try:
         return soak(args, cluster, base, ports)
     finally:
@@ -203,6 +276,11 @@ def soak(args: Any, cluster: Any, base: Path, ports: Any) -> int:
         env=cluster.node_env(base, ports), cwd=ROOT, capture_output=True, text=True, check=True,
     )  # fmt: skip
     key = created.stdout.strip().splitlines()[-1]
+    primary, replica = cluster.databases(base, ports)
+    found = processes(base, ports, (urlsplit(primary).port, urlsplit(replica).port))
+    before = memory(found)
+    settled: dict[str, float] = {}
+    articles_held = database_articles(cluster.node_env(base, ports))
     seconds = args.minutes * 60
     load = Load(ports.varnish, seconds)
     editor = subprocess.Popen(
@@ -221,6 +299,10 @@ def soak(args: Any, cluster: Any, base: Path, ports: Any) -> int:
     started = time.monotonic()
     for thread in threads:
         thread.start()
+    # After a minute of load each process has met every kind of request: from then on
+    # its memory should not grow.
+    timer = threading.Timer(min(60.0, seconds / 2), lambda: settled.update(memory(found)))
+    timer.start()
     assert editor.stdout is not None
     for line in editor.stdout:
         event = json.loads(line)
@@ -229,9 +311,21 @@ def soak(args: Any, cluster: Any, base: Path, ports: Any) -> int:
     for thread in threads:
         thread.join()
     wall = time.monotonic() - started
+    timer.join()
+    after = memory(found)
     if editor.returncode != 0:
         load.errors["editor"].append(f"the editor's process exited {editor.returncode}")
-    return report(load, wall, args)
+    return report(load, wall, args, (before, settled, after), articles_held)
+
+
+def database_articles(env: dict[str, str]) -> int:
+    """How many articles the cluster's database holds."""
+    counted = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "citydesk"), "shell", "--no-imports", "-c",
+         "from citydesk.content.models import Article; print(Article.objects.count())"],
+        env=env, cwd=ROOT, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return int(counted.stdout.split()[-1])
 
 
 def urlopen_text(url: str) -> str:
@@ -241,7 +335,13 @@ def urlopen_text(url: str) -> str:
         return str(response.read().decode())
 
 
-def report(load: Load, wall: float, args: Any) -> int:
+def report(
+    load: Load,
+    wall: float,
+    args: Any,
+    rss: tuple[dict[str, float], dict[str, float], dict[str, float]],
+    articles_held: int,
+) -> int:
     kinds = sorted(set(load.times) | set(load.errors))
     total = sum(len(v) for v in load.times.values())
     errors = sum(len(v) for v in load.errors.values())
@@ -254,12 +354,26 @@ def report(load: Load, wall: float, args: Any) -> int:
         for kind in kinds
     )
     first_errors = [e for kind in kinds for e in load.errors[kind][:3]]
+    before, settled, after = rss
+    memory_rows = "\n".join(
+        f"| {name} | {before[name]:,.1f} MB | {settled[name]:,.1f} MB | {after[name]:,.1f} MB |"
+        f" {after[name] - settled[name]:+,.1f} MB |"
+        for name in sorted(before)
+        if name in after and name in settled
+    )
+    gone = sorted(set(before) - set(after))
+    database = (
+        "its own PostgreSQL primary and replica"
+        if not args.database_url
+        else "an existing PostgreSQL primary and its streaming replica (`--database-url`)"
+    )
     section = f"""{HEADING}
 
 Measured by `bench/soak.py --minutes {args.minutes:g}` on
 {datetime.now(UTC).date().isoformat()}: {machine()}. The whole cluster of `make cluster`
-(PostgreSQL primary and replica, Redis, two app nodes with their workers, Varnish) and the
-load all on this one machine, on loopback, for {wall / 60:.1f} minutes: {args.readers}
+(on {database}, holding {articles_held:,} articles; Redis, two app nodes with their
+workers, Varnish) and the load all on this one machine, on loopback, for
+{wall / 60:.1f} minutes: {args.readers}
 reader connections (95% cached pages, 5% misses purged by key just before), a searcher
 (100 ms apart), beacons from a new address each (20 ms apart), a feed poller (1 s), the
 app's cached API list and a partner's reads with its token (50 ms apart), and an editor
@@ -271,6 +385,16 @@ publishing and editing (one every {args.edit_every / 2:g} s) through the content
 
 {total:,} requests and actions in all, {total / wall:,.0f} a second; {errors} errors.
 {"First errors: " + "; ".join(first_errors) if first_errors else "No request failed."}
+
+Each long-lived process's resident memory before the load, after {min(1.0, args.minutes / 2):g}
+minute of it (when every kind of request has been served) and at the end; the change is
+from that minute to the end. PostgreSQL's include the shared buffers each has touched;
+its client backends come and go with the nodes' connections and are not listed.
+
+| process | before | after {min(1.0, args.minutes / 2):g} min | end | change |
+|---|---:|---:|---:|---:|
+{memory_rows}
+{"Gone before the end: " + ", ".join(gone) if gone else ""}
 """
     write_section(HEADING, section)
     print(section)

@@ -7,8 +7,13 @@
 
     python deploy/cluster/cluster.py start [--dir var/cluster] [--ports-from 8100]
                                                                   # or: make cluster
+    python deploy/cluster/cluster.py start --database-url URL --replica-url URL
     python deploy/cluster/cluster.py stop                         # or: make cluster-stop
     python deploy/cluster/cluster.py status
+
+With --database-url and --replica-url the nodes use a PostgreSQL primary and its streaming
+replica that run already (the bench's million articles: docs/benchmarks.md), and the
+cluster neither starts nor stops one.
 
 Everything lives under --dir and is started from the engines Debian installs
 (postgresql, redis-server, varnish with varnish-modules). PostgreSQL trusts loopback
@@ -86,6 +91,16 @@ def database_url(port: int) -> str:
     return f"postgresql://citydesk@127.0.0.1:{port}/{DATABASE}"
 
 
+def databases(base: Path, ports: Ports) -> tuple[str, str]:
+    """The primary's URL and the replica's: the cluster's own, or those it was started
+    with (kept in `base`)."""
+    given = base / "databases.json"
+    if given.exists():
+        urls = json.loads(given.read_text())
+        return urls["primary"], urls["replica"]
+    return database_url(ports.primary), database_url(ports.replica)
+
+
 def node_env(base: Path, ports: Ports) -> dict[str, str]:
     """What every app node (and a command run against the cluster) is configured with."""
     purge = [
@@ -97,11 +112,12 @@ def node_env(base: Path, ports: Ports) -> dict[str, str]:
             },
         }
     ]
+    primary, replica = databases(base, ports)
     return {
         **os.environ,
         "CITYDESK_DATA_DIR": str(base / "data"),  # shared: media and the secret key
-        "CITYDESK_DATABASE_URL": database_url(ports.primary),
-        "CITYDESK_DATABASE_REPLICA_URL": database_url(ports.replica),
+        "CITYDESK_DATABASE_URL": primary,
+        "CITYDESK_DATABASE_REPLICA_URL": replica,
         "CITYDESK_RANKING_BACKEND": "redis",
         "CITYDESK_REDIS_URL": f"redis://127.0.0.1:{ports.redis}/0",
         "CITYDESK_CACHE_URL": f"redis://127.0.0.1:{ports.redis}/1",
@@ -175,7 +191,8 @@ def spawn(base: Path, name: str, command: list[str], env: dict[str, str] | None 
     (base / f"{name}.pid").write_text(str(process.pid))
 
 
-def start(base: Path, ports: Ports) -> None:
+def start(base: Path, ports: Ports, given: tuple[str, str] | None = None) -> None:
+    """The cluster; with `given` (the primary's URL and its replica's) on those."""
     from citydesk.publishing import varnish
 
     if varnish.varnishd_binary() is None or not varnish.xkey_available():
@@ -183,7 +200,10 @@ def start(base: Path, ports: Ports) -> None:
     base.mkdir(parents=True, exist_ok=True)
     own(base)
     (base / "ports").write_text(str(ports.first))
-    start_postgres(base, ports)
+    if given:
+        (base / "databases.json").write_text(json.dumps({"primary": given[0], "replica": given[1]}))
+    else:
+        start_postgres(base, ports)
     run(["redis-server", "--port", str(ports.redis), "--bind", "127.0.0.1", "--daemonize", "yes",
          "--dir", str(base), "--pidfile", str(base / "redis.pid"), "--logfile",
          str(base / "redis.log"), "--save", ""])  # fmt: skip
@@ -211,8 +231,8 @@ def start(base: Path, ports: Ports) -> None:
     wait_http(f"http://127.0.0.1:{ports.varnish}/")
     print(f"citydesk cluster: http://127.0.0.1:{ports.varnish}/ (Varnish) in front of "
           + ", ".join(f"http://127.0.0.1:{p}/" for p in ports.nodes)
-          + f"; primary {database_url(ports.primary)}, replica {database_url(ports.replica)},"
-          f" Redis :{ports.redis}; state in {base}")  # fmt: skip
+          + "; primary {}, replica {},".format(*databases(base, ports))
+          + f" Redis :{ports.redis}; state in {base}")  # fmt: skip
 
 
 def stop(base: Path) -> None:
@@ -270,13 +290,18 @@ def main() -> int:
     parser.add_argument("action", choices=["start", "stop", "status"])
     parser.add_argument("--dir", type=Path, default=ROOT / "var" / "cluster")
     parser.add_argument("--ports-from", type=int, default=8100, help="six ports from this one")
+    parser.add_argument("--database-url", help="a running primary, instead of the cluster's own")
+    parser.add_argument("--replica-url", help="its streaming replica (with --database-url)")
     args = parser.parse_args()
+    if bool(args.database_url) != bool(args.replica_url):
+        parser.error("--database-url and --replica-url go together")
     base = args.dir.resolve()
     if args.action == "start":
-        if (base / "pg-primary").exists():
+        if (base / "ports").exists():
             raise SystemExit(f"{base} holds a cluster already: `cluster.py stop` removes it")
+        given = (args.database_url, args.replica_url) if args.database_url else None
         try:
-            start(base, Ports(args.ports_from))
+            start(base, Ports(args.ports_from), given)
         except BaseException:
             stop(base)
             raise
