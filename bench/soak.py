@@ -111,7 +111,8 @@ def processes(base: Path, ports: Any, database_ports: tuple[int, int]) -> dict[s
     for pid, (ppid, session) in stats.items():
         command = _read(f"/proc/{pid}/cmdline").replace("\0", " ").strip()
         if session in sessions:
-            kind = "tasks" if " worker " in command else "serve" if pid == session else "app"
+            kind = "task worker" if " worker " in command else "worker"
+            kind = "main" if pid == session else kind
             found[f"{sessions[session]} {kind} {pid}"] = pid
         elif comm[pid] == "postgres" != comm.get(ppid):
             lines = _read(f"/proc/{pid}/cwd/postmaster.pid").splitlines()

@@ -492,11 +492,14 @@ class PostgresMatcher(Matcher):
             " octet_length(b) / 3.0 AS bl"
             " FROM (SELECT d.title_text || '' AS t, d.body_text || '' AS b OFFSET 0) x) v",
         )
-        asked = list(dict.fromkeys(lexemes))
-        if all(lexeme in common for lexeme in asked):
-            # At most as many as hold the rarest (the bigrams of a fragment this common
-            # come together: 习近 and 近平 are each in 22.9% of articles, 习近平 in 23.0%).
-            source.share = min(common[lexeme] for lexeme in asked)
+        asked = set(lexemes)
+        shares = [common[lexeme] for lexeme in asked if lexeme in common]
+        if len(shares) == len(asked) and max(shares) <= 1.25 * min(shares):
+            # Lexemes about as common as each other come together, as the bigrams of a
+            # fragment so common do: 习近 and 近平 are each in 22.9% of the articles at
+            # 1,000,000, 习近平 in 23.0%. (Where they differ, their AND could be anything
+            # up to the rarer's share: the index counts it.)
+            source.share = min(shares)
         return source
 
     def _matching(
@@ -617,8 +620,8 @@ class PostgresMatcher(Matcher):
         (for the fragments, once their condition is written to be priced as it should:
         `_Source.ranged`). Where that range holds fewer, once more as far back as those
         it holds say (a topic of years past: 疫情防控 or 手机 at 1,000,000), then all.
-        A range costs for each id in it, a sort for each match: a range over SPAN_PER_MATCH
-        ids a match is not tried.
+        A range costs time for each id in it, the sort for each match: a range of more
+        than SPAN_PER_MATCH ids a match is not tried.
         """
         sql, params = self._matching(source.index_only(), exclude=exclude)
         newest = f" ORDER BY d.article_id DESC LIMIT {int(window)}"
