@@ -91,7 +91,7 @@ def _rss_mb(pid: int) -> float | None:
     return None
 
 
-def processes(base: Path, ports: Any, database_ports: tuple[int, int]) -> dict[str, int]:
+def processes(base: Path, database_ports: tuple[int, int]) -> dict[str, int]:
     """The cluster's processes by name: each node's and Varnish's (their sessions),
     Redis, and each PostgreSQL server's own processes (not its client backends, which
     come and go with the nodes' connections)."""
@@ -128,7 +128,7 @@ def processes(base: Path, ports: Any, database_ports: tuple[int, int]) -> dict[s
             # "postgres: 15/main: checkpointer"; a client's ends with its address.
             if "(" not in title:
                 role = " ".join(title.rsplit(":", 1)[-1].split()[:2])
-                found[f"{postmasters[ppid]}: {role}"] = pid
+                found[f"{postmasters[ppid]}: {role} {pid}"] = pid
     redis = _read(str(base / "redis.pid")).strip()
     if redis.isdigit():
         found["Redis"] = int(redis)
@@ -246,6 +246,8 @@ def main() -> int:
     parser.add_argument("--database-url", help="a running primary (see the module's doc)")
     parser.add_argument("--replica-url", help="its streaming replica")
     args = parser.parse_args()
+    if bool(args.database_url) != bool(args.replica_url):
+        parser.error("--database-url and --replica-url go together")
     spec = importlib.util.spec_from_file_location("cluster", SCRIPT)
     assert spec is not None and spec.loader is not None
     cluster = importlib.util.module_from_spec(spec)
@@ -278,7 +280,7 @@ def soak(args: Any, cluster: Any, base: Path, ports: Any) -> int:
     )  # fmt: skip
     key = created.stdout.strip().splitlines()[-1]
     primary, replica = cluster.databases(base, ports)
-    found = processes(base, ports, (urlsplit(primary).port, urlsplit(replica).port))
+    found = processes(base, (urlsplit(primary).port or 5432, urlsplit(replica).port or 5432))
     before = memory(found)
     settled: dict[str, float] = {}
     articles_held = database_articles(cluster.node_env(base, ports))
@@ -303,6 +305,7 @@ def soak(args: Any, cluster: Any, base: Path, ports: Any) -> int:
     # After a minute of load each process has met every kind of request: from then on
     # its memory should not grow.
     timer = threading.Timer(min(60.0, seconds / 2), lambda: settled.update(memory(found)))
+    timer.daemon = True  # a soak that fails does not wait for it
     timer.start()
     assert editor.stdout is not None
     for line in editor.stdout:

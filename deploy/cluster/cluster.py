@@ -12,8 +12,9 @@
     python deploy/cluster/cluster.py status
 
 With --database-url and --replica-url the nodes use a PostgreSQL primary and its streaming
-replica that run already (the bench's million articles: docs/benchmarks.md), and the
-cluster neither starts nor stops one.
+replica that run already (the bench's million articles: docs/benchmarks.md): the cluster
+neither starts nor stops them, but migrates that database and adds the demo's content to
+it (`citydesk demo` makes what is missing only), as it does its own.
 
 Everything lives under --dir and is started from the engines Debian installs
 (postgresql, redis-server, varnish with varnish-modules). PostgreSQL trusts loopback
@@ -33,6 +34,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -200,8 +202,10 @@ def start(base: Path, ports: Ports, given: tuple[str, str] | None = None) -> Non
     base.mkdir(parents=True, exist_ok=True)
     own(base)
     (base / "ports").write_text(str(ports.first))
-    if given:
-        (base / "databases.json").write_text(json.dumps({"primary": given[0], "replica": given[1]}))
+    if given:  # the URLs may hold a password: for this user's eyes only
+        urls = base / "databases.json"
+        urls.touch(mode=0o600)
+        urls.write_text(json.dumps({"primary": given[0], "replica": given[1]}))
     else:
         start_postgres(base, ports)
     run(["redis-server", "--port", str(ports.redis), "--bind", "127.0.0.1", "--daemonize", "yes",
@@ -231,8 +235,15 @@ def start(base: Path, ports: Ports, given: tuple[str, str] | None = None) -> Non
     wait_http(f"http://127.0.0.1:{ports.varnish}/")
     print(f"citydesk cluster: http://127.0.0.1:{ports.varnish}/ (Varnish) in front of "
           + ", ".join(f"http://127.0.0.1:{p}/" for p in ports.nodes)
-          + "; primary {}, replica {},".format(*databases(base, ports))
+          + "; primary {}, replica {},".format(*map(_without_password, databases(base, ports)))
           + f" Redis :{ports.redis}; state in {base}")  # fmt: skip
+
+
+def _without_password(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")).geturl()
 
 
 def stop(base: Path) -> None:
@@ -295,6 +306,8 @@ def main() -> int:
     args = parser.parse_args()
     if bool(args.database_url) != bool(args.replica_url):
         parser.error("--database-url and --replica-url go together")
+    if args.database_url and args.action != "start":
+        parser.error("--database-url and --replica-url are for start")
     base = args.dir.resolve()
     if args.action == "start":
         if (base / "ports").exists():

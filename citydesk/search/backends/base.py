@@ -185,7 +185,8 @@ class SearchBackend:
 
     def _total(self, matcher: "Matcher", found: list[int]) -> int:
         """Exact while the sources find few articles; beyond, the larger of their counts
-        ("about N": the sets overlap mostly, and each is counted up to COUNT_CAP)."""
+        ("about N": the sets overlap mostly, and each is counted up to COUNT_CAP, or
+        past it where a backend counts without reading the matches)."""
         return matcher.count() if sum(found) <= self.exact_count else max(found)
 
     def _fragments_and_words(
@@ -306,7 +307,8 @@ class Matcher:
 
     def counts(self, enough: int = COUNT_CAP) -> list[int]:
         """The articles each part matches, each counted up to COUNT_CAP (a count costs
-        time for every match); once a part finds `enough`, the later ones are not
+        time for every match; a backend that can count without reading them may count
+        past it); once a part finds `enough`, the later ones are not
         counted (the total is then about that many, and the ranking that asks for
         fewer ranks that part alone)."""
         found: list[int] = []
@@ -318,7 +320,8 @@ class Matcher:
         return found
 
     def _count(self, part: Any, cap: int) -> int:
-        """The articles a part matches, up to `cap` (by `_counted`, not exact)."""
+        """The articles a part matches, up to `cap` (by `_counted`, not exact); a
+        backend may count past `cap` where that costs no more."""
         sql, params = self._counted(part, exact=False)
         self.cursor.execute(f"SELECT count(*) FROM ({sql} LIMIT %s) AS c", [*params, cap])
         return int(self.cursor.fetchone()[0])

@@ -65,10 +65,9 @@ TYPICAL_TITLE, TYPICAL_BODY = 20.0, 500.0
 # how often the table's statistics of the most common ones are read again.
 ASKED = 2
 STATS_SECONDS = 600.0
-# From how many documents in the index a part's count is the index's own (see
-# `PostgresMatcher._count`), and from how many matches it keeps no ids.
+# From how many documents in the index a part of the fragments may be counted by the
+# index alone (see `PostgresMatcher._count`).
 INDEX_COUNT_ROWS = 100_000
-INDEX_COUNT_MATCHES = 1000
 # How many ids of the primary key a range may span for each match (PostgresMatcher._newest):
 # at 1,000,000 a range's bitmap took about 0.04 µs an id, and sorting the matches 1.5 µs
 # each.
@@ -301,8 +300,11 @@ class _Source:
         # (PostgresMatcher._count).
         self.newest: list[int] | None = None
         self.density: float | None = None
-        # The share of documents that hold it, where the table's statistics tell (every
-        # lexeme it asks the index for is among their most common).
+        # Whether the index's bitmap holds exactly the documents `rough` matches (no
+        # weights or phrases, which PostgreSQL checks in the row), so that its size is
+        # their count; and the share of documents that hold it, where the table's
+        # statistics tell (`_fragments`).
+        self.bitmap_exact = False
         self.share: float | None = None
 
     def index_only(self, *, ranged: bool = False) -> "_Source":
@@ -479,9 +481,9 @@ class PostgresMatcher(Matcher):
             # fragment's bigrams are not: it expects one article of a million to hold
             # 疫情 & 情防 & 防控 (25,802 do), and so filters a range of the primary key
             # rather than AND its bitmap with the index's, reading every match's row
-            # (15 to 20 ms, where the AND takes 5 to 7). OR-ed with a lexeme no article
+            # (15 to 20 ms, where the AND takes 4 to 8). OR-ed with a lexeme no article
             # holds (a lexeme has no spaces), the same condition is priced as one
-            # unknown lexeme, the planner's default of one row in 200.
+            # unknown lexeme: at most one row in 200.
             ranged=(condition[0], [f"({tsquery}) | ' '"]),
             rest=(" AND ".join(condition[1:]) or "TRUE", params[1:]),
             # The text once a row, out of TOAST: PostgreSQL fetches a value again for
@@ -492,13 +494,13 @@ class PostgresMatcher(Matcher):
             " octet_length(b) / 3.0 AS bl"
             " FROM (SELECT d.title_text || '' AS t, d.body_text || '' AS b OFFSET 0) x) v",
         )
-        asked = set(lexemes)
-        shares = [common[lexeme] for lexeme in asked if lexeme in common]
-        if len(shares) == len(asked) and max(shares) <= 1.25 * min(shares):
-            # Lexemes about as common as each other come together, as the bigrams of a
-            # fragment so common do: 习近 and 近平 are each in 22.9% of the articles at
-            # 1,000,000, 习近平 in 23.0%. (Where they differ, their AND could be anything
-            # up to the rarer's share: the index counts it.)
+        source.bitmap_exact = True
+        shares = [common.get(lexeme, 0.0) for lexeme in set(lexemes)]
+        if len(query.fragments) == 1 and min(shares) > 0 and max(shares) <= 1.25 * min(shares):
+            # The bigrams of one fragment, about as common as each other, come together:
+            # 习近 and 近平 are each in 22.9% of the articles at 1,000,000, 习近平 in
+            # 23.0%. (Where they differ, or belong to fragments of their own, their AND
+            # could be anything up to the rarer's share: the index counts it.)
             source.share = min(shares)
         return source
 
@@ -532,15 +534,19 @@ class PostgresMatcher(Matcher):
         same statement keeps the newest RANK_LIMIT ids for the ranking, which then needs
         no second bitmap of the index (10 to 25 ms for 养老 or 人工智能 at 1,000,000).
 
-        In a large index with no filter but the publish time, a part many articles hold
-        is counted by the index alone, not up to `cap` (`_index_count`): counting reads
-        every match's row, 10 to 31 ms for 10,000 at 1,000,000 articles."""
-        rows = self.backend.rows(self.cursor)
-        if len(self.where) == 1 and rows >= INDEX_COUNT_ROWS:
-            found = self._index_count(part, rows)
-            if found is not None and found > INDEX_COUNT_MATCHES:
-                part.density = found / rows
-                return found
+        In a large index with no filter but the publish time, the fragments' part is
+        counted by the index alone, and past `cap` (`_index_count`), where so many hold
+        it that the ranking will find its newest without its count's ids, by a range of
+        the key (`_newest`) or a walk: counting reads every match's row, 10 to 31 ms for
+        10,000 at 1,000,000 articles."""
+        if part.bitmap_exact and len(self.where) == 1:
+            rows = self.backend.rows(self.cursor)  # -1 before the first ANALYZE
+            if rows >= INDEX_COUNT_ROWS and (found := self._index_count(part, rows)) is not None:
+                # The fewest matches for which `_newest` tries a range of the key.
+                window = self.backend.rank_limit
+                if found >= max(4 * window, (rows * 2 * window / SPAN_PER_MATCH) ** 0.5):
+                    part.density = found / rows
+                    return found
         sql, params = self._counted(part, exact=False)
         self.cursor.execute(
             f"SELECT count(*), (array_agg(id ORDER BY id DESC))[1:%s], min(id), max(id)"
@@ -629,17 +635,18 @@ class PostgresMatcher(Matcher):
             # The ends of the primary key.
             low, high = self._walked(f"SELECT min(article_id), max(article_id) FROM {TABLE}", [])[0]
             ranged, ranged_params = self._matching(source.index_only(ranged=True), exclude=exclude)
-            span = (high - low) * 2 * window // matches if high is not None else None
+            span = max(1, (high - low) * 2 * window // matches) if high is not None else None
             for _ in range(2):
-                if span is None or span > SPAN_PER_MATCH * matches:
-                    break
+                if span is None or span > SPAN_PER_MATCH * matches or span > high - low:
+                    break  # all of them, by the sort below
                 self.cursor.execute(
                     f"{ranged} AND d.article_id >= %s{newest}", [*ranged_params, high - span]
                 )
                 ids = [int(row[0]) for row in self.cursor.fetchall()]
                 if len(ids) == window:
                     return ids
-                span = span * 2 * window // max(len(ids), window // 8, 1)  # at most 16 times
+                # At most 16 times as far back.
+                span = span * 2 * window // max(len(ids), -(-window // 8))
         self.cursor.execute(sql + newest, params)
         return [int(row[0]) for row in self.cursor.fetchall()]
 
@@ -653,9 +660,8 @@ class PostgresMatcher(Matcher):
 
         For 的, in 70,000 of 75,000 articles, that reads about 110 articles (1 ms) where
         the index's bitmap sorts all 70,000 (17 to 25 ms). For 一带一路, in one article
-        of twenty at 1,000,000, about 2,000 (12 ms) where the index's newest 100 took
-        45 to 87 ms: the planner, expecting few matches, reads every match's row rather
-        than AND the bitmap with a range of the primary key."""
+        of twenty at 1,000,000, about 4,000 (5 ms) where the index's bitmap alone, of its
+        50,826 matches, takes 7 ms."""
         walk = WALK * window
         if source.density:
             needed = 2 * window / source.density

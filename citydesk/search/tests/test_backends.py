@@ -162,15 +162,16 @@ def test_a_common_query_walks_back_only_as_far_as_its_density_makes_worthwhile(m
 
 @pytest.fixture
 def large_index(db, monkeypatch):
-    """A PostgreSQL backend that takes its few documents for a large index: a part of
-    more than two matches is counted by the index alone."""
+    """A PostgreSQL backend that takes its few documents for a large index, ranking one
+    match at a time: the fragments' part of four or more matches is counted by the
+    index alone. Six of its twelve articles hold 园区新闻."""
     if connection.vendor != "postgresql":
         pytest.skip("runs in the PostgreSQL pass (tests/test_postgres.py)")
     from citydesk.search.backends import postgres
 
-    monkeypatch.setattr(postgres, "INDEX_COUNT_MATCHES", 2)
     backend = PostgresBackend("test", {})
     backend.exact_count = backend.weak_limit = 0
+    backend.rank_limit = 1
     monkeypatch.setattr(backend, "rows", lambda cursor: 12.0)
     monkeypatch.setattr(postgres, "INDEX_COUNT_ROWS", 12)
     monkeypatch.setattr(backend, "common_lexemes", lambda *_: {})
@@ -193,6 +194,16 @@ def _searched(backend, text, **kwargs):
     return found, [q["sql"] for q in queries.captured_queries]
 
 
+def _sorted_all(sql: list[str]) -> bool:
+    """Whether a part's matches were all sorted for its newest (no range of the key)."""
+    return any(
+        s.startswith("SELECT d.article_id AS id FROM search_document d")
+        and "ORDER BY d.article_id DESC LIMIT" in s
+        and "AND d.article_id >= " not in s
+        for s in sql
+    )
+
+
 def test_a_large_index_counts_a_part_many_hold_by_its_bitmap(large_index, monkeypatch):
     """Past the cap of a counted part: all six, from the index's bitmap, with no row
     read to count them; under a filter the rows are counted, up to the cap."""
@@ -203,7 +214,7 @@ def test_a_large_index_counts_a_part_many_hold_by_its_bitmap(large_index, monkey
     found, sql = _searched(backend, "园区")
     # All six, and the entries of rows the other tests left for a vacuum to remove.
     assert found.total >= 6
-    assert sorted(h.article_id for h in found.hits) == holding[-2:]
+    assert [h.article_id for h in found.hits] == holding[-1:]  # ranked among the newest one
     assert any(s.startswith("EXPLAIN (ANALYZE") for s in sql)
     assert not any(s.startswith("SELECT count(*)") for s in sql), sql
     found, sql = _searched(backend, "园区", start=at(2019, 1, 1))
@@ -211,39 +222,57 @@ def test_a_large_index_counts_a_part_many_hold_by_its_bitmap(large_index, monkey
     assert not any(s.startswith("EXPLAIN") for s in sql)
 
 
+def test_the_words_are_counted_by_their_rows(large_index):
+    """A bitmap of the words' index may hold articles PostgreSQL then rules out in the
+    row (weights, phrases): the words are counted by their rows."""
+    backend, _ = large_index
+    backend.rank_limit = 50  # so that the words are counted after the fragments
+    _, sql = _searched(backend, "园区 动态")
+    explained = [s for s in sql if s.startswith("EXPLAIN")]
+    assert explained
+    assert all("d.chars @@" in s for s in explained), explained
+    assert any(s.startswith("SELECT count(*)") and "d.vector @@" in s for s in sql), sql
+
+
 def test_a_part_of_common_lexemes_is_counted_from_the_statistics(large_index, monkeypatch):
-    """Lexemes the statistics find about as common as each other: the rarer's share of
-    the documents, with nothing read; where they differ more, the index counts."""
+    """Lexemes the statistics find about as common as each other, in one fragment: the
+    rarer's share of the documents, with nothing read; where they differ more, or belong
+    to two fragments, the index counts."""
     backend, holding = large_index
-    common = {"园区": 0.5, "区新": 0.55}
+    common = {"园区": 0.5, "区新": 0.55, "发布": 0.5}
     monkeypatch.setattr(backend, "common_lexemes", lambda *_: common)
-    backend.rank_limit = 6  # the words, found by fewer, are not counted
     found, sql = _searched(backend, "园区新")
     assert found.total == 6  # half of the twelve documents
     assert not any(s.startswith(("EXPLAIN", "SELECT count(*)")) for s in sql), sql
-    assert sorted(h.article_id for h in found.hits) == holding[-2:]
+    assert [h.article_id for h in found.hits] == holding[-1:]  # ranked among the newest one
+    _, sql = _searched(backend, "园区 发布")  # two fragments
+    assert any(s.startswith("EXPLAIN") for s in sql)
     common["区新"] = 0.9
     found, sql = _searched(backend, "园区新")
     assert any(s.startswith("EXPLAIN") for s in sql)
-    assert sorted(h.article_id for h in found.hits) == holding[-2:]
+    assert [h.article_id for h in found.hits] == holding[-1:]  # ranked among the newest one
 
 
 def test_the_newest_of_many_matches_come_from_a_range_of_the_key(large_index):
     """A fragment of several bigrams, ranked among its newest: the range of the key is
     read with the condition priced as one lexeme (OR-ed with one no article holds), and
-    finds the same articles."""
-    backend, holding = large_index
-    backend.rank_limit = 1
-    found, sql = _searched(backend, "园区新闻")
-    assert [h.article_id for h in found.hits] == holding[-1:]
+    finds the newest, with no sort of all its matches."""
+    backend, _ = large_index
+    articles = [
+        make_article("枫桥夜泊诗会" if n % 2 else f"简讯{n}", "", published_at=at(2021, 2, n + 1))
+        for n in range(12)
+    ]
+    backend.add_bulk(documents([a.pk for a in articles]))
+    found, sql = _searched(backend, "枫桥夜泊")
+    assert [h.article_id for h in found.hits] == [articles[-1].pk]
     assert any("AND d.article_id >= " in s and "| '' '''" in s for s in sql), sql
+    assert not _sorted_all(sql)
 
 
 def test_a_range_holding_fewer_than_expected_is_widened_once(large_index):
     """Five old articles hold it, and the newest fifteen do not: the first range finds
-    none, the wider one the newest of the five."""
+    none, the wider one the newest of the five, and all are not sorted."""
     backend, _ = large_index
-    backend.rank_limit = 1
     articles = [
         make_article(
             "湖畔音乐节开幕" if n < 5 else f"其他消息{n}", "", published_at=at(2021, 1, n + 1)
@@ -254,3 +283,4 @@ def test_a_range_holding_fewer_than_expected_is_widened_once(large_index):
     found, sql = _searched(backend, "湖畔音乐节")
     assert [h.article_id for h in found.hits] == [articles[4].pk]
     assert sum("AND d.article_id >= " in s for s in sql) == 2
+    assert not _sorted_all(sql)
