@@ -63,6 +63,8 @@ def test_the_chief_sets_rates_sees_everyone_and_exports(people):
     page = chief.get("/newsroom/pay/").content.decode()
     assert "小记" in page and "外稿作者" in page and "180.00" in page and "240.00" in page
     assert "420.00" in page  # 合计
+    # On a phone the amount is in view beside the name, not thirteen columns along.
+    assert '<thead><tr><th>姓名</th><th class="num">稿费（元）</th><th>单位</th>' in page
 
     csv = chief.get("/newsroom/pay/", {"format": "csv"})
     assert csv["Content-Disposition"].startswith('attachment; filename="gaofei-')
