@@ -108,8 +108,9 @@ def processes(base: Path, database_ports: tuple[int, int]) -> dict[str, int]:
                 stats[int(entry)] = (int(fields[1]), int(fields[3]))  # ppid, session
     postmasters = {}
     comm = {pid: _read(f"/proc/{pid}/comm").strip() for pid in stats}
+    cmdline = {pid: _read(f"/proc/{pid}/cmdline").replace("\0", " ").strip() for pid in stats}
     for pid, (ppid, session) in stats.items():
-        command = _read(f"/proc/{pid}/cmdline").replace("\0", " ").strip()
+        command = cmdline[pid]
         if session in sessions:
             kind = "task worker" if " worker " in command else "worker"
             kind = "main" if pid == session else kind
@@ -124,7 +125,7 @@ def processes(base: Path, database_ports: tuple[int, int]) -> dict[str, int]:
                     found[f"PostgreSQL {role}: postmaster"] = pid
     for pid, (ppid, _) in stats.items():
         if ppid in postmasters:
-            title = _read(f"/proc/{pid}/cmdline").replace("\0", " ").strip()
+            title = cmdline[pid]
             # "postgres: 15/main: checkpointer"; a client's ends with its address.
             if "(" not in title:
                 role = " ".join(title.rsplit(":", 1)[-1].split()[:2])

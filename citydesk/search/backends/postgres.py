@@ -24,8 +24,8 @@ articles.
 
 import json
 import time
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, cast
 
 from django.db import transaction
 from django.db.backends.utils import CursorWrapper
@@ -152,34 +152,40 @@ class PostgresBackend(SearchBackend):
 
     def __init__(self, alias: str, params: dict[str, Any]) -> None:
         super().__init__(alias, params)
-        self._common: dict[str, tuple[float, dict[str, float]]] = {}
-        self._rows: tuple[float, float] | None = None
+        self._statistics: dict[str, tuple[float, Any]] = {}
+
+    def _statistic(self, key: str, read: Callable[[], Any]) -> Any:
+        """What `read` gives, kept for STATS_SECONDS (ANALYZE changes it seldom)."""
+        now = time.monotonic()
+        kept = self._statistics.get(key)
+        if kept is None or now - kept[0] > STATS_SECONDS:
+            kept = self._statistics[key] = (now, read())
+        return kept[1]
 
     def common_lexemes(self, cursor: CursorWrapper, column: str) -> dict[str, float]:
         """The lexemes ANALYZE found most common in a tsvector column of the index, with
-        the share of rows that hold each (none before the first ANALYZE); read again
-        every STATS_SECONDS."""
-        now = time.monotonic()
-        cached = self._common.get(column)
-        if cached is None or now - cached[0] > STATS_SECONDS:
+        the share of rows that hold each (none before the first ANALYZE)."""
+
+        def read() -> dict[str, float]:
             cursor.execute(
                 "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats"
                 " WHERE schemaname = current_schema() AND tablename = %s AND attname = %s",
                 [TABLE, column],
             )
             row = cursor.fetchone()
-            common = dict(zip(row[0], row[1], strict=False)) if row and row[0] else {}
-            cached = self._common[column] = (now, common)
-        return cached[1]
+            return dict(zip(row[0], row[1], strict=False)) if row and row[0] else {}
+
+        return cast(dict[str, float], self._statistic(f"common {column}", read))
 
     def rows(self, cursor: CursorWrapper) -> float:
         """About how many documents the index holds (as of the last ANALYZE: -1 before
-        it), read again every STATS_SECONDS."""
-        now = time.monotonic()
-        if self._rows is None or now - self._rows[0] > STATS_SECONDS:
+        it)."""
+
+        def read() -> float:
             cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [TABLE])
-            self._rows = (now, float(cursor.fetchone()[0]))
-        return self._rows[1]
+            return float(cursor.fetchone()[0])
+
+        return cast(float, self._statistic("rows", read))
 
     def search(self, query: Query, filters: Filters, **kwargs: Any) -> Results:
         reader = self.reader
